@@ -1,0 +1,45 @@
+// Package store keeps villi's records in one bbolt file, the source of truth
+// from which the search index can be rebuilt at any time. It owns the
+// articles, their raw PubMed XML, the change log the index replays, and
+// (reserved for later issues) crawl cursors, runs, subscriptions,
+// collections, the digest send-log and users.
+//
+// It stores the values and bytes it is given: it must not parse XML, tag,
+// index, log or know about HTTP. It imports pubmed and taxonomy for the
+// Record type only.
+//
+// The bucket tree (PMIDs and sequence numbers are 8-byte big-endian keys):
+//
+//	meta                                string keys and values
+//	├── schema_version → "1"            migrations this file has run
+//	├── created        → RFC 3339 time  when migration 1 ran
+//	└── <key>          → <value>        Meta/SetMeta, e.g. "last_import"
+//	articles                            bucket sequence: number of records
+//	└── <pmid>         → JSON Record    head keys first (storedRecord)
+//	sources
+//	└── <pmid>         → zstd(raw XML)  one frame, content size in its header
+//	changes                             bucket sequence: last seq (LastSeq)
+//	└── <seq>          → <pmid>         only the latest write of each PMID
+//	tombstones
+//	└── <pmid>         → <seq>          its delete's entry in changes, dropped
+//	                                    when the PMID is stored again
+//	cursors                             reserved: crawl cursors
+//	runs                                reserved: crawl and import runs
+//	subscriptions                       reserved: digest subscribers
+//	collections                         reserved: saved collections
+//	sendlog                             reserved: digest send-log
+//	users                               reserved: logins
+//
+// Every write of a PMID (put or delete) takes the next sequence number and
+// replaces that PMID's entry in changes, so the log holds at most one entry
+// per PMID ever seen and a deleted PMID's entry stays until it is stored
+// again. An index that remembers the last seq it applied catches up with
+// ChangesSince; one that remembers nothing rebuilds from LastSeq, ForEach
+// and then ChangesSince.
+//
+// The reserved buckets are created empty by migration 1 and have no API
+// yet; later issues fill them and add their accessors here. Schema changes
+// are new entries at the end of the migrations list, never edits of old
+// ones; a file whose schema_version is newer than the binary's list is
+// refused (ErrSchemaTooNew).
+package store
