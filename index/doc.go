@@ -1,0 +1,23 @@
+// Package index owns villi's bleve index: the static mapping, writes in
+// atomic batches, search (PubMed-style queries through villi/query, filters,
+// facets, highlighted snippets, sorts and search_after paging) and rebuilding
+// from the store.
+//
+// It is never the source of truth. The store (bbolt) is; every document here
+// can be rebuilt from it. Search returns PMIDs, scores, snippets and facets,
+// and the caller loads the records from the store.
+//
+// Each write batch records, inside the same bleve batch, the store change
+// sequence it brings the index up to (AppliedSeq), so after a crash either
+// both the documents and the sequence are there or neither is; Reconcile then
+// replays the store's change log from AppliedSeq. Callers apply batches in
+// store order: the store commit of a batch and its Apply form one critical
+// section.
+//
+// On disk (the directory given to Open):
+//
+//	index.bleve/            scorch index, MappingVersion kept as an internal key
+//	index.bleve.rebuild/    only while Rebuild runs; swapped in when complete
+//
+// It must not hold data the store cannot regenerate, and it does not log.
+package index

@@ -1,0 +1,249 @@
+package index
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"villi/store"
+)
+
+// ErrClosed is returned by every method after Close (or after a rebuild that
+// could not reopen the index).
+var ErrClosed = errors.New("index closed")
+
+// Internal keys kept inside the index, beside the documents.
+var (
+	keyMappingVersion = []byte("villi_mapping_version")
+	keyAppliedSeq     = []byte("villi_applied_seq")
+)
+
+// Options configure Open.
+type Options struct {
+	// BoltTimeout is how long to wait for another process's lock on the
+	// index before failing; 0 means 1s.
+	BoltTimeout time.Duration
+}
+
+// Index is an open bleve index. It is safe for concurrent use: searches run
+// in parallel, writes are serialised.
+type Index struct {
+	dir     string
+	timeout time.Duration
+
+	// mu guards bi: Search and Apply hold it shared; Close and the swap at
+	// the end of Rebuild hold it exclusively.
+	mu sync.RWMutex
+	bi bleve.Index
+
+	// wmu serialises writers (Apply, Rebuild, Reconcile), so a rebuild never
+	// misses a batch applied while it ran.
+	wmu sync.Mutex
+
+	needsRebuild bool
+}
+
+// Open opens or creates the index directory. If it holds another
+// MappingVersion (or is unreadable as an index), it is removed and recreated
+// empty and NeedsRebuild reports true. When another process holds the index
+// it fails within BoltTimeout with an error wrapping store.ErrLocked.
+func Open(dir string, opts Options) (*Index, error) {
+	ix := &Index{dir: dir, timeout: opts.BoltTimeout}
+	if ix.timeout <= 0 {
+		ix.timeout = time.Second
+	}
+	bi, err := ix.openExisting(dir)
+	switch {
+	case err == nil:
+		v, verr := bi.GetInternal(keyMappingVersion)
+		if verr == nil && string(v) == strconv.Itoa(MappingVersion) {
+			ix.bi = bi
+			break
+		}
+		if cerr := bi.Close(); cerr != nil {
+			return nil, fmt.Errorf("close outdated index %s: %w", dir, cerr)
+		}
+		if bi, err = ix.create(dir); err != nil {
+			return nil, err
+		}
+		ix.bi, ix.needsRebuild = bi, true
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("open index %s: %w (index still locked after %s)", dir, store.ErrLocked, ix.timeout)
+	default:
+		if !removable(dir) {
+			return nil, fmt.Errorf("open index %s: %w; the directory holds other files, so it is left alone", dir, err)
+		}
+		if bi, err = ix.create(dir); err != nil {
+			return nil, err
+		}
+		ix.bi, ix.needsRebuild = bi, true
+	}
+	// A rebuild that died leaves its half-built side index; only the process
+	// holding the index lock may remove it.
+	if err := os.RemoveAll(dir + rebuildSuffix); err != nil {
+		ix.bi.Close()
+		return nil, fmt.Errorf("remove leftover rebuild: %w", err)
+	}
+	return ix, nil
+}
+
+// runtimeConfig is passed to scorch on every open: a second process fails
+// after the timeout instead of hanging on the bolt file lock.
+func (ix *Index) runtimeConfig() map[string]any {
+	return map[string]any{"bolt_timeout": ix.timeout.String()}
+}
+
+func (ix *Index) openExisting(dir string) (bleve.Index, error) {
+	return bleve.OpenUsing(dir, ix.runtimeConfig())
+}
+
+// create replaces dir with a new empty index stamped with MappingVersion.
+func (ix *Index) create(dir string) (bleve.Index, error) {
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("remove old index %s: %w", dir, err)
+	}
+	bi, err := bleve.NewUsing(dir, Mapping(), scorch.Name, scorch.Name, ix.runtimeConfig())
+	if err != nil {
+		return nil, fmt.Errorf("create index %s: %w", dir, err)
+	}
+	if err := bi.SetInternal(keyMappingVersion, []byte(strconv.Itoa(MappingVersion))); err != nil {
+		bi.Close()
+		return nil, fmt.Errorf("stamp index %s: %w", dir, err)
+	}
+	return bi, nil
+}
+
+// removable reports whether dir looks like a (possibly half-created) bleve
+// index or is empty, so that deleting it cannot destroy anything else.
+func removable(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return os.IsNotExist(err)
+	}
+	for _, e := range entries {
+		switch e.Name() {
+		case "index_meta.json", "store":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// NeedsRebuild reports whether Open had to create the index empty (it was
+// missing, unreadable or of another MappingVersion) and no Rebuild has run
+// since.
+func (ix *Index) NeedsRebuild() bool {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	return ix.needsRebuild
+}
+
+// Close closes the index. Searches in flight finish first.
+func (ix *Index) Close() error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.bi == nil {
+		return nil
+	}
+	err := ix.bi.Close()
+	ix.bi = nil
+	return err
+}
+
+// acquire returns the current bleve index with mu held shared; call the
+// returned release when done.
+func (ix *Index) acquire() (bleve.Index, func(), error) {
+	ix.mu.RLock()
+	if ix.bi == nil {
+		ix.mu.RUnlock()
+		return nil, nil, ErrClosed
+	}
+	return ix.bi, ix.mu.RUnlock, nil
+}
+
+// Apply indexes puts and removes deletes in ONE bleve batch, and in the same
+// batch records seq as the applied store sequence, so a crash leaves either
+// both or neither. seq is the store sequence of the batch's newest change;
+// batches are applied in store order (see the package doc).
+func (ix *Index) Apply(ctx context.Context, puts []store.Record, deletes []uint64, seq uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	return ix.applyLocked(puts, deletes, seq)
+}
+
+func (ix *Index) applyLocked(puts []store.Record, deletes []uint64, seq uint64) error {
+	bi, release, err := ix.acquire()
+	if err != nil {
+		return err
+	}
+	defer release()
+	b := bi.NewBatch()
+	for i := range puts {
+		id := strconv.FormatUint(puts[i].Article.PMID, 10)
+		if err := b.Index(id, Document(&puts[i])); err != nil {
+			return fmt.Errorf("index pmid %s: %w", id, err)
+		}
+	}
+	for _, pmid := range deletes {
+		b.Delete(strconv.FormatUint(pmid, 10))
+	}
+	b.SetInternal(keyAppliedSeq, encodeSeq(seq))
+	if err := bi.Batch(b); err != nil {
+		return fmt.Errorf("index batch of %d puts, %d deletes: %w", len(puts), len(deletes), err)
+	}
+	return nil
+}
+
+// AppliedSeq returns the store sequence the index has caught up with; 0 for
+// a new index.
+func (ix *Index) AppliedSeq() (uint64, error) {
+	bi, release, err := ix.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	return appliedSeq(bi)
+}
+
+func appliedSeq(bi bleve.Index) (uint64, error) {
+	v, err := bi.GetInternal(keyAppliedSeq)
+	if err != nil {
+		return 0, fmt.Errorf("read applied seq: %w", err)
+	}
+	if len(v) == 0 {
+		return 0, nil
+	}
+	if len(v) != 8 {
+		return 0, fmt.Errorf("read applied seq: %d bytes, want 8", len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+func encodeSeq(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(nil, seq)
+}
+
+// DocCount returns the number of documents in the index.
+func (ix *Index) DocCount() (uint64, error) {
+	bi, release, err := ix.acquire()
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	return bi.DocCount()
+}
