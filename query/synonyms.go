@@ -1,0 +1,138 @@
+package query
+
+import (
+	"bufio"
+	_ "embed"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+)
+
+//go:embed synonyms.txt
+var synonymsTxt string
+
+// synGroup is one line of the synonym table: terms searched as one.
+type synGroup struct {
+	members []*textLeaf
+}
+
+// synTable finds the group an untagged word sequence or phrase belongs to.
+type synTable struct {
+	keys     analysis.Analyzer    // normalizes text to lookup keys
+	folded   map[string]*synGroup // members by normalized key
+	exact    map[string]*synGroup // acronyms, matched only as written ("MS", not "ms")
+	maxWords int
+}
+
+var synonyms = sync.OnceValues(func() (*synTable, error) {
+	an, err := englishAnalyzer()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := synonymKeyAnalyzer()
+	if err != nil {
+		return nil, err
+	}
+	return parseSynonyms(synonymsTxt, an, keys)
+})
+
+// parseSynonyms reads the table: one group per line, members separated by
+// "|", "#" starts a comment. A member written in capitals only (MS, T1D) is
+// an acronym and matches only when typed in capitals, so the words "ms" or
+// "ra" do not expand. Members that analyze alike ("crohn", "crohn's") are
+// kept once, in the first spelling.
+func parseSynonyms(text string, an, keys analysis.Analyzer) (*synTable, error) {
+	t := &synTable{keys: keys, folded: map[string]*synGroup{}, exact: map[string]*synGroup{}}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for line := 1; sc.Scan(); line++ {
+		s := sc.Text()
+		if i := strings.IndexByte(s, '#'); i >= 0 {
+			s = s[:i]
+		}
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		parts := strings.Split(s, "|")
+		if len(parts) < 2 {
+			return nil, fmt.Errorf("synonyms line %d: a group needs at least two members", line)
+		}
+		g := &synGroup{}
+		for _, p := range parts {
+			m := strings.Join(strings.Fields(p), " ")
+			if m == "" {
+				return nil, fmt.Errorf("synonyms line %d: empty member", line)
+			}
+			if strings.ContainsAny(m, `()[]"*`) {
+				return nil, fmt.Errorf("synonyms line %d: member %q holds query syntax", line, m)
+			}
+			toks := tokens(an, m)
+			if len(toks) == 0 {
+				return nil, fmt.Errorf("synonyms line %d: member %q is only stop words", line, m)
+			}
+			words := strings.Count(m, " ") + 1
+			for _, w := range strings.Fields(m) {
+				if w == "AND" || w == "OR" || w == "NOT" {
+					return nil, fmt.Errorf("synonyms line %d: member %q holds an operator", line, m)
+				}
+			}
+			key, table := strings.Join(tokens(keys, m), " "), t.folded
+			if isAcronym(m) {
+				key, table = m, t.exact
+			}
+			if other := table[key]; other != nil {
+				if other == g {
+					continue // "crohn's" is "crohn" to the index: one member is enough
+				}
+				return nil, fmt.Errorf("synonyms line %d: %q is already in another group", line, m)
+			}
+			table[key] = g
+			t.maxWords = max(t.maxWords, words)
+			g.members = append(g.members, &textLeaf{
+				text:   m,
+				quoted: words > 1 || needsQuotes(m),
+				phrase: len(toks) > 1,
+			})
+		}
+		if len(g.members) < 2 {
+			// All spellings analyze alike ("gluten-free", "gluten free"): the
+			// index already treats them as one, nothing to expand.
+			for k, v := range t.folded {
+				if v == g {
+					delete(t.folded, k)
+				}
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("synonyms: %w", err)
+	}
+	return t, nil
+}
+
+// lookup returns the group of text (words joined by spaces), or nil.
+// Acronyms match as typed; other members match ignoring case, possessives
+// and hyphens, so "Crohn’s" and "crohn's" find the same group.
+func (t *synTable) lookup(text string) *synGroup {
+	if g := t.exact[text]; g != nil {
+		return g
+	}
+	toks := tokens(t.keys, text)
+	if len(toks) == 0 {
+		return nil
+	}
+	return t.folded[strings.Join(toks, " ")]
+}
+
+func isAcronym(s string) bool {
+	upper := false
+	for _, r := range s {
+		if unicode.IsLower(r) {
+			return false
+		}
+		upper = upper || unicode.IsUpper(r)
+	}
+	return upper
+}
