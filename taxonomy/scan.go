@@ -1,0 +1,363 @@
+package taxonomy
+
+import (
+	"strings"
+
+	"villi/pubmed"
+)
+
+// nearWindow is how many tokens either side of a hit "near:" looks at:
+// about a clause, so that "CD" in "patients with active CD and fistulae"
+// sees "fistulae" but not a sentence two lines away.
+const nearWindow = 12
+
+// maxDefinitionGap is how many words may sit between the end of a term and
+// the parenthesis that defines its abbreviation: "celiac disease (CD)",
+// "Crohn's disease (CD)", "type 1 diabetes mellitus (T1DM)".
+const maxDefinitionGap = 3
+
+// hit is one rule match in the token stream.
+type hit struct {
+	rule       int
+	start, end int // token indexes, inclusive
+	paren      bool
+}
+
+// counts is what a scan found for one block.
+type counts struct {
+	field  [numFields]int // counted hits per field
+	listed int            // abstract hits that sit in a list of diseases
+	model  int            // animal-model hits
+}
+
+// scanner holds the per-call buffers of a scan; Taxonomy pools them.
+type scanner struct {
+	z       tokenizer
+	hits    []hit
+	abbrs   []hit
+	nots    []hit
+	defined []abbrDef
+	blocks  []counts
+	mesh    []uint32 // satisfied refs per mesh rule
+	meshHit []bool   // per block
+}
+
+// abbrDef records that an abbreviation is defined in the text, for a block
+// or (block -1) for something the table does not know.
+type abbrDef struct {
+	abbr  string
+	block int
+}
+
+func (t *Taxonomy) getScanner() *scanner {
+	if s, ok := t.pool.Get().(*scanner); ok {
+		return s
+	}
+	return &scanner{
+		blocks:  make([]counts, len(t.blocks)),
+		mesh:    make([]uint32, len(t.mesh)),
+		meshHit: make([]bool, len(t.blocks)),
+	}
+}
+
+func (t *Taxonomy) putScanner(s *scanner) {
+	// Very long texts would pin large buffers in the pool.
+	if cap(s.z.buf) > 1<<20 {
+		return
+	}
+	t.pool.Put(s)
+}
+
+// scanText tokenizes the article's title, abstract and keywords and counts
+// rule hits per block into s.blocks.
+func (t *Taxonomy) scanText(s *scanner, a *pubmed.Article) {
+	s.z.reset()
+	s.hits, s.abbrs, s.nots, s.defined = s.hits[:0], s.abbrs[:0], s.nots[:0], s.defined[:0]
+	clear(s.blocks)
+
+	s.z.add(a.Title, fieldTitle)
+	if a.Title == "" && a.Book != nil {
+		s.z.add(a.Book.Title, fieldTitle)
+	}
+	for _, sec := range a.Abstract {
+		s.z.add(sec.Text, fieldAbstract)
+	}
+	for _, k := range a.Keywords {
+		s.z.add(k.Text, fieldKeywords)
+	}
+	s.z.finish()
+	toks := s.z.toks
+
+	for i := range toks {
+		tk := &toks[i]
+		if tk.punct != 0 {
+			continue
+		}
+		for _, ri := range t.byFirst[tk.lower] {
+			t.tryPhrase(s, ri, i)
+		}
+		// One-letter prefixes would be keyed by one byte; the parser
+		// keeps prefixes at two letters or more, so two bytes suffice.
+		for _, ri := range t.byPrefix[prefixKey(tk.lower)] {
+			if t.rules[ri].words[0].match(tk.lower) {
+				t.tryPhrase(s, ri, i)
+			}
+		}
+		for _, ri := range t.byAbbr[tk.orig] {
+			t.tryAbbr(s, ri, i)
+		}
+	}
+
+	// Drop term hits that sit inside a "not" phrase of their block, and
+	// hits that overlap an earlier one of the same block, so that
+	// "Hashimoto's thyroiditis" counts once although two terms match it.
+	kept := s.hits[:0]
+	for _, h := range s.hits {
+		if !s.excluded(t, h) && !overlapsKept(t, kept, h) {
+			kept = append(kept, h)
+		}
+	}
+	s.hits = kept
+
+	for _, h := range s.hits {
+		r := &t.rules[h.rule]
+		f := toks[h.start].field
+		if r.kind == ruleTitle && f != fieldTitle {
+			continue
+		}
+		c := &s.blocks[r.block]
+		c.field[f]++
+		if r.kind == ruleModel {
+			c.model++
+		}
+		if f == fieldAbstract && inList(toks, h) {
+			c.listed++
+		}
+	}
+
+	t.resolveAbbrs(s)
+}
+
+func (t *Taxonomy) tryPhrase(s *scanner, ri, i int) {
+	r := &t.rules[ri]
+	toks := s.z.toks
+	j := i
+	for _, w := range r.words {
+		if j >= len(toks) || toks[j].punct != 0 || !w.match(toks[j].lower) {
+			return
+		}
+		j++
+	}
+	h := hit{rule: ri, start: i, end: j - 1}
+	if r.near != nil && !near(toks, h, r.near) {
+		return
+	}
+	if r.kind == ruleNot {
+		s.nots = append(s.nots, h)
+		return
+	}
+	s.hits = append(s.hits, h)
+}
+
+func (t *Taxonomy) tryAbbr(s *scanner, ri, i int) {
+	r := &t.rules[ri]
+	toks := s.z.toks
+	end := i
+	// Hyphenated abbreviations ("ZO-1") arrive as several tokens.
+	if strings.IndexByte(r.abbr, '-') >= 0 {
+		parts := strings.Split(r.abbr, "-")
+		for _, p := range parts[1:] {
+			end++
+			if end >= len(toks) || toks[end].orig != p {
+				return
+			}
+		}
+	}
+	h := hit{rule: ri, start: i, end: end}
+	h.paren = i > 0 && toks[i-1].punct == '(' && end+1 < len(toks) && toks[end+1].punct == ')'
+	s.abbrs = append(s.abbrs, h)
+}
+
+// overlapsKept reports whether h overlaps a kept hit of the same block.
+// Hits arrive in order of their start token, so looking back over the hits
+// that can still overlap is enough.
+func overlapsKept(t *Taxonomy, kept []hit, h hit) bool {
+	b := t.rules[h.rule].block
+	for i := len(kept) - 1; i >= 0; i-- {
+		k := kept[i]
+		if k.end < h.start-8 {
+			break
+		}
+		if t.rules[k.rule].block == b && k.start <= h.end && h.start <= k.end {
+			return true
+		}
+	}
+	return false
+}
+
+// excluded reports whether a hit overlaps a "not" phrase of its own block.
+func (s *scanner) excluded(t *Taxonomy, h hit) bool {
+	b := t.rules[h.rule].block
+	for _, n := range s.nots {
+		if t.rules[n.rule].block == b && n.start <= h.end && h.start <= n.end {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveAbbrs decides which abbreviation hits count. An abbreviation
+// defined in the text ("celiac disease (CD)") means that and nothing else;
+// one not defined counts where its rule says (always, or near context).
+func (t *Taxonomy) resolveAbbrs(s *scanner) {
+	toks := s.z.toks
+	for _, h := range s.abbrs {
+		if !h.paren {
+			continue
+		}
+		abbr := t.rules[h.rule].abbr
+		// What ends closest before the parenthesis is what it abbreviates.
+		best := -1
+		for _, p := range s.hits {
+			if definesAt(t, toks, p, h) {
+				best = max(best, p.end)
+			}
+		}
+		found := false
+		for _, p := range s.hits {
+			if p.end == best && definesAt(t, toks, p, h) {
+				s.defined = append(s.defined, abbrDef{abbr: abbr, block: t.rules[p.rule].block})
+				found = true
+			}
+		}
+		if !found && h.start >= 2 && toks[h.start-2].punct == 0 {
+			s.defined = append(s.defined, abbrDef{abbr: abbr, block: -1})
+		}
+	}
+	for _, h := range s.abbrs {
+		r := &t.rules[h.rule]
+		definedHere, definedElse := false, false
+		for _, d := range s.defined {
+			if d.abbr != r.abbr {
+				continue
+			}
+			if d.block == r.block {
+				definedHere = true
+			} else {
+				definedElse = true
+			}
+		}
+		var count bool
+		switch {
+		case definedHere:
+			// The definition itself repeats the term; count the uses.
+			count = !(h.paren && isDefinitionSite(s, h))
+		case definedElse:
+			count = false
+		case r.always:
+			count = true
+		case r.near != nil:
+			count = near(toks, h, r.near)
+		}
+		if count {
+			c := &s.blocks[r.block]
+			f := toks[h.start].field
+			c.field[f]++
+			if f == fieldAbstract && inList(toks, h) {
+				c.listed++
+			}
+		}
+	}
+}
+
+// definesAt reports whether term hit p ends a few words before the
+// parenthesised abbreviation h, as in "celiac disease (CD)".
+func definesAt(t *Taxonomy, toks []tok, p, h hit) bool {
+	kind := t.rules[p.rule].kind
+	if kind != ruleTerm && kind != ruleModel {
+		return false
+	}
+	if p.end >= h.start-1 || p.end < h.start-2-maxDefinitionGap {
+		return false
+	}
+	return wordsOnly(toks, p.end+1, h.start-2)
+}
+
+// isDefinitionSite reports whether the parenthesised abbreviation h follows
+// a term (and so was already counted as that term).
+func isDefinitionSite(s *scanner, h hit) bool {
+	for _, p := range s.hits {
+		if p.end < h.start-1 && p.end >= h.start-2-maxDefinitionGap && wordsOnly(s.z.toks, p.end+1, h.start-2) {
+			return true
+		}
+	}
+	return false
+}
+
+// wordsOnly reports whether tokens from..to (inclusive) are all words; an
+// empty range is.
+func wordsOnly(toks []tok, from, to int) bool {
+	for i := from; i <= to; i++ {
+		if toks[i].punct != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// near reports whether one of the context words occurs within nearWindow
+// tokens of h, without crossing into another field.
+func near(toks []tok, h hit, ctx []word) bool {
+	f := toks[h.start].field
+	lo, hi := max(h.start-nearWindow, 0), min(h.end+nearWindow, len(toks)-1)
+	for i := lo; i <= hi; i++ {
+		if i >= h.start && i <= h.end {
+			continue
+		}
+		tk := &toks[i]
+		if tk.punct != 0 || tk.field != f {
+			continue
+		}
+		for _, w := range ctx {
+			if w.match(tk.lower) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inList reports whether a hit reads as one item of an enumeration ("such as
+// asthma, rheumatoid arthritis and psoriasis"): a comma on one side, or a
+// comma-separated run ending in "and"/"or" on the other.
+func inList(toks []tok, h hit) bool {
+	before := func(i int) *tok {
+		if i >= 0 {
+			return &toks[i]
+		}
+		return nil
+	}
+	after := func(i int) *tok {
+		if i < len(toks) {
+			return &toks[i]
+		}
+		return nil
+	}
+	p, n := before(h.start-1), after(h.end+1)
+	if p != nil && p.punct == ',' || n != nil && n.punct == ',' {
+		return true
+	}
+	isConj := func(t *tok) bool { return t != nil && t.punct == 0 && (t.lower == "and" || t.lower == "or") }
+	if isConj(p) {
+		// "..., X and Y": a comma a few words before the conjunction.
+		for i := h.start - 2; i >= 0 && i >= h.start-6; i-- {
+			if toks[i].punct == ',' {
+				return true
+			}
+			if toks[i].punct != 0 {
+				break
+			}
+		}
+	}
+	return false
+}
