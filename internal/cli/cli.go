@@ -1,0 +1,196 @@
+// Package cli parses villi's command line and environment, opens the data
+// directory and runs one subcommand. It holds wiring, not logic: every
+// subcommand is a few calls into library, index, cite and friends.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"villi/library"
+	"villi/taxonomy"
+)
+
+// Env is what a run may touch of the process: environment and stdio.
+type Env struct {
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	usage   string // arguments after the name
+	summary string
+	run     func(ctx context.Context, e Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"import", "[flags] FILE...", "import PubMed XML (.xml, .xml.gz; - reads stdin)", runImport},
+		{"search", "[flags] QUERY", "search the library as the UI does", runSearch},
+		{"show", "[--format medline|json] PMID...", "print stored records", runShow},
+		{"reindex", "[flags]", "rebuild the search index from the store", runReindex},
+		{"reparse", "[flags]", "decode every record again from its stored XML (after a parser fix)", runReparse},
+		{"retag", "[flags]", "apply the current taxonomy table to every record", runRetag},
+		{"backup", "[flags] FILE", "write a consistent copy of the store while villi runs", runBackup},
+	}
+}
+
+// errUsage marks an error the user fixes by changing the command line (exit 2).
+var errUsage = errors.New("usage")
+
+// Run runs villi with args (without the program name) and returns the exit
+// status: 0 success, 1 failure, 2 bad usage.
+func Run(ctx context.Context, args []string, e Env) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printHelp(e.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(e.Stderr, "villi %s: %v\nusage: villi %s %s\n", c.name, err, c.name, c.usage)
+			return 2
+		default:
+			fmt.Fprintf(e.Stderr, "villi %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(e.Stderr, "villi: unknown command %q\n\n", args[0])
+	printHelp(e.Stderr)
+	return 2
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "villi — evidence library for the gut–autoimmunity connection")
+	fmt.Fprintln(w, "\nusage: villi COMMAND [flags] [args]   (villi COMMAND --help for its flags)")
+	fmt.Fprintln(w, "\ncommands:")
+	cs := commands()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nenvironment: VILLI_DATA (data directory), VILLI_TAXONOMY (taxonomy table file)")
+}
+
+// config holds the settings every subcommand that opens the library shares.
+type config struct {
+	data        string
+	taxonomy    string
+	lockTimeout time.Duration
+	verbose     bool
+}
+
+// newFlags returns a flag set for a subcommand with the shared flags, each
+// defaulting to its VILLI_* environment variable.
+func newFlags(e Env, c command) (*flag.FlagSet, *config) {
+	fs := flag.NewFlagSet("villi "+c.name, flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.Stderr, "usage: villi %s %s\n\n%s\n\nflags:\n", c.name, c.usage, c.summary)
+		fs.PrintDefaults()
+	}
+	cfg := &config{}
+	fs.StringVar(&cfg.data, "data", envOr(e, "VILLI_DATA", defaultDataDir(e)), "data directory (env VILLI_DATA)")
+	fs.StringVar(&cfg.taxonomy, "taxonomy", e.Getenv("VILLI_TAXONOMY"), "taxonomy table file replacing the built-in one (env VILLI_TAXONOMY)")
+	fs.DurationVar(&cfg.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another villi process to release the data directory")
+	fs.BoolVar(&cfg.verbose, "v", false, "log debug detail")
+	return fs, cfg
+}
+
+func envOr(e Env, key, def string) string {
+	if v := e.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func defaultDataDir(e Env) string {
+	if x := e.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "villi")
+	}
+	if h := e.Getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "share", "villi")
+	}
+	return "villi-data"
+}
+
+// parse parses args for command name and returns the positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return fs.Args(), nil
+}
+
+func (c *config) logger(e Env) *slog.Logger {
+	lvl := slog.LevelInfo
+	if c.verbose {
+		lvl = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+// open opens the library the config names.
+func (c *config) open(ctx context.Context, progress func(int)) (*library.Library, error) {
+	opts := library.Options{LockTimeout: c.lockTimeout, Progress: progress}
+	if c.taxonomy != "" {
+		f, err := os.Open(c.taxonomy)
+		if err != nil {
+			return nil, fmt.Errorf("taxonomy table: %w", err)
+		}
+		defer f.Close()
+		t, err := taxonomy.Load(f)
+		if err != nil {
+			return nil, fmt.Errorf("taxonomy table %s: %w", c.taxonomy, err)
+		}
+		opts.Taxonomy = t
+	}
+	return library.Open(ctx, c.data, opts)
+}
+
+// lookup returns the command named name (for its flag set).
+func lookup(name string) command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	panic("cli: no command " + name)
+}
+
+func plural(n int, one string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	if strings.HasSuffix(one, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(one, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, one)
+}

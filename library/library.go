@@ -1,0 +1,131 @@
+package library
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"villi/index"
+	"villi/store"
+	"villi/taxonomy"
+)
+
+// Options configure Open.
+type Options struct {
+	// LockTimeout is how long to wait for another process to release the
+	// data directory before failing with store.ErrLocked.
+	LockTimeout time.Duration
+	// Taxonomy tags records at ingest; nil means taxonomy.Default().
+	Taxonomy *taxonomy.Taxonomy
+	// BatchSize is how many records go into one store transaction and one
+	// index batch; 0 means DefaultBatchSize.
+	BatchSize int
+	// Progress, if set, is told how an index rebuild at open advances.
+	Progress func(done int)
+}
+
+// DefaultBatchSize balances one fsync per batch against memory held per batch.
+const DefaultBatchSize = 500
+
+// Library is an open data directory.
+type Library struct {
+	Store *store.Store
+	Index *index.Index
+	Tax   *taxonomy.Taxonomy
+
+	dir       string
+	batchSize int
+
+	// writeMu serialises writers (import, crawl, reparse, retag): the index
+	// records the store sequence of its last batch, so batches must reach
+	// it in store order.
+	writeMu sync.Mutex
+}
+
+// Paths inside a data directory.
+const (
+	storeFile = "villi.db"
+	indexDir  = "index.bleve"
+)
+
+// Open opens (creating if needed) the data directory dir, then reconciles the
+// index with the store: an index of another mapping version is rebuilt, and
+// changes the store committed but the index never saw (a kill between the
+// two) are replayed.
+func Open(ctx context.Context, dir string, opts Options) (*Library, error) {
+	if dir == "" {
+		return nil, errors.New("no data directory given (set VILLI_DATA or --data)")
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	timeout := opts.LockTimeout
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	s, err := store.Open(filepath.Join(dir, storeFile), store.Options{Timeout: timeout})
+	if err != nil {
+		return nil, err
+	}
+	ix, err := index.Open(filepath.Join(dir, indexDir), index.Options{BoltTimeout: timeout})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	lib := &Library{Store: s, Index: ix, Tax: opts.Taxonomy, dir: dir, batchSize: opts.BatchSize}
+	if lib.Tax == nil {
+		lib.Tax = taxonomy.Default()
+	}
+	if lib.batchSize <= 0 {
+		lib.batchSize = DefaultBatchSize
+	}
+	if err := lib.markFreshTaxonomy(); err != nil {
+		lib.Close()
+		return nil, err
+	}
+	if ix.NeedsRebuild() {
+		err = ix.Rebuild(ctx, s, opts.Progress)
+	} else {
+		_, err = ix.Reconcile(ctx, s)
+	}
+	if err != nil {
+		lib.Close()
+		return nil, fmt.Errorf("bring index in line with store: %w", err)
+	}
+	return lib, nil
+}
+
+// markFreshTaxonomy records the taxonomy version on an empty store, so a
+// library whose every tag comes from this table is not reported stale.
+func (l *Library) markFreshTaxonomy() error {
+	n, err := l.Store.Count()
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	if err := l.Store.SetMeta(metaTaxonomyVersion, l.Tax.Version()); err != nil {
+		return fmt.Errorf("record taxonomy version: %w", err)
+	}
+	return nil
+}
+
+// Dir returns the data directory.
+func (l *Library) Dir() string { return l.dir }
+
+// Close closes the index, then the store.
+func (l *Library) Close() error {
+	return errors.Join(l.Index.Close(), l.Store.Close())
+}
+
+// Reindex rebuilds the whole index from the store.
+func (l *Library) Reindex(ctx context.Context, progress func(done int)) error {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	return l.Index.Rebuild(ctx, l.Store, progress)
+}

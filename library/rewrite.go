@@ -1,0 +1,95 @@
+package library
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"villi/pubmed"
+	"villi/store"
+	"villi/taxonomy"
+)
+
+// Reparse decodes every record again from its stored source XML — no network
+// needed — and re-tags it, so a parser fix reaches the whole library. Records
+// whose result is unchanged are not rewritten. The index follows through the
+// store's change log.
+func (l *Library) Reparse(ctx context.Context) (changed int, err error) {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	changed, err = l.Store.Rewrite(ctx, func(rec *store.Record, source []byte) (bool, error) {
+		a, err := pubmed.Parse(source)
+		if err != nil {
+			return false, fmt.Errorf("reparse PMID %d: %w", rec.Article.PMID, err)
+		}
+		tags := l.Tax.Tag(a)
+		if sameJSON(&rec.Article, a) && sameTags(rec.Tags, tags) {
+			return false, nil
+		}
+		rec.Article, rec.Tags = *a, tags
+		return true, nil
+	})
+	if err != nil {
+		return changed, err
+	}
+	return changed, l.catchUp(ctx)
+}
+
+// Retag applies the current taxonomy table to every stored record.
+func (l *Library) Retag(ctx context.Context) (changed int, err error) {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	changed, err = l.Store.Rewrite(ctx, func(rec *store.Record, _ []byte) (bool, error) {
+		tags := l.Tax.Tag(&rec.Article)
+		if sameTags(rec.Tags, tags) {
+			return false, nil
+		}
+		rec.Tags = tags
+		return true, nil
+	})
+	if err != nil {
+		return changed, err
+	}
+	if err := l.Store.SetMeta(metaTaxonomyVersion, l.Tax.Version()); err != nil {
+		return changed, err
+	}
+	return changed, l.catchUp(ctx)
+}
+
+// metaTaxonomyVersion records which taxonomy table the stored tags come from.
+const metaTaxonomyVersion = "taxonomy_version"
+
+// TaxonomyStale reports whether stored tags may come from another taxonomy
+// table than the one in use, so the caller can suggest `villi retag`.
+func (l *Library) TaxonomyStale() (bool, error) {
+	v, err := l.Store.Meta(metaTaxonomyVersion)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	n, err := l.Store.Count()
+	if err != nil {
+		return false, err
+	}
+	return n > 0 && v != l.Tax.Version(), nil
+}
+
+func (l *Library) catchUp(ctx context.Context) error {
+	if _, err := l.Index.Reconcile(ctx, l.Store); err != nil {
+		return fmt.Errorf("update index: %w", err)
+	}
+	return nil
+}
+
+func sameTags(a, b taxonomy.Tags) bool {
+	return a.Evidence == b.Evidence && a.Species == b.Species &&
+		slices.Equal(a.Conditions, b.Conditions) && slices.Equal(a.Mechanisms, b.Mechanisms)
+}
+
+func sameJSON(a, b *pubmed.Article) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}

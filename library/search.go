@@ -1,0 +1,154 @@
+package library
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	"villi/index"
+	"villi/store"
+)
+
+// SearchResult is one page of search results with the records behind the
+// hits. Its JSON is the contract of `villi search --json` and /api/v1/search.
+type SearchResult struct {
+	Total      uint64                        `json:"total"`
+	SearchedAs string                        `json:"searched_as"`
+	Hits       []Hit                         `json:"hits"`
+	Facets     map[string][]index.FacetCount `json:"facets,omitempty"`
+	// Next is an opaque cursor for the page after this one (search_after).
+	Next   string  `json:"next,omitempty"`
+	TookMS float64 `json:"took_ms"`
+}
+
+// Hit is one search hit: the fields a result list shows, and the record.
+type Hit struct {
+	PMID       uint64   `json:"pmid"`
+	Title      string   `json:"title"`
+	Journal    string   `json:"journal"`
+	Year       int      `json:"year"`
+	Authors    []string `json:"authors"`
+	Conditions []string `json:"conditions"`
+	Mechanisms []string `json:"mechanisms"`
+	// Topics repeats Mechanisms under the name DESIGN.md's API contract uses.
+	Topics    []string `json:"topics"`
+	Evidence  string   `json:"evidence"`
+	Species   string   `json:"species"`
+	Retracted bool     `json:"retracted"`
+	// Snippet is safe HTML: escaped text with <mark> around matched terms.
+	Snippet string  `json:"snippet"`
+	Score   float64 `json:"score,omitempty"`
+
+	Record *store.Record `json:"-"`
+}
+
+// Search runs a search and loads the records behind its hits. It is the one
+// search function: CLI, web UI, JSON API and digest all call it.
+func (l *Library) Search(ctx context.Context, req index.Request) (*SearchResult, error) {
+	res, err := l.Index.Search(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	pmids := make([]uint64, len(res.Hits))
+	for i, h := range res.Hits {
+		pmids[i] = h.PMID
+	}
+	recs, err := l.Store.GetMany(pmids)
+	if err != nil {
+		return nil, fmt.Errorf("load hits: %w", err)
+	}
+	byPMID := make(map[uint64]*store.Record, len(recs))
+	for i := range recs {
+		byPMID[recs[i].Article.PMID] = &recs[i]
+	}
+	out := &SearchResult{
+		Total:      res.Total,
+		SearchedAs: res.SearchedAs,
+		Hits:       make([]Hit, 0, len(res.Hits)),
+		Facets:     res.Facets,
+		Next:       EncodeCursor(res.Next),
+		TookMS:     float64(res.Took.Microseconds()) / 1000,
+	}
+	for _, h := range res.Hits {
+		rec, ok := byPMID[h.PMID]
+		if !ok {
+			// Reconcile at open keeps index and store in step; a record
+			// deleted between the index read and the store read is just gone.
+			continue
+		}
+		out.Hits = append(out.Hits, newHit(rec, h))
+	}
+	return out, nil
+}
+
+func newHit(rec *store.Record, h index.Hit) Hit {
+	a := &rec.Article
+	journal := a.Journal.ISOAbbrev
+	if journal == "" {
+		journal = a.Journal.MedlineTA
+	}
+	if journal == "" {
+		journal = a.Journal.Title
+	}
+	authors := make([]string, 0, len(a.Authors))
+	for _, au := range a.Authors {
+		switch {
+		case au.CollectiveName != "":
+			authors = append(authors, au.CollectiveName)
+		case au.Initials != "":
+			authors = append(authors, au.LastName+" "+au.Initials)
+		default:
+			authors = append(authors, au.LastName)
+		}
+	}
+	return Hit{
+		PMID:       a.PMID,
+		Title:      a.Title,
+		Journal:    journal,
+		Year:       a.Year(),
+		Authors:    authors,
+		Conditions: nonNil(rec.Tags.Conditions),
+		Mechanisms: nonNil(rec.Tags.Mechanisms),
+		Topics:     nonNil(rec.Tags.Mechanisms),
+		Evidence:   rec.Tags.Evidence,
+		Species:    rec.Tags.Species,
+		Retracted:  a.Retracted,
+		Snippet:    h.Snippet,
+		Score:      h.Score,
+		Record:     rec,
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// EncodeCursor turns an index search_after cursor into an opaque URL-safe
+// string; "" for none.
+func EncodeCursor(after []string) string {
+	if len(after) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(after) // a []string always marshals
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reverses EncodeCursor.
+func DecodeCursor(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("bad page cursor: %w", err)
+	}
+	var after []string
+	if err := json.Unmarshal(b, &after); err != nil {
+		return nil, fmt.Errorf("bad page cursor: %w", err)
+	}
+	return after, nil
+}
