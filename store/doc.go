@@ -24,7 +24,8 @@
 //	└── <pmid>         → <seq>          its delete's entry in changes, dropped
 //	                                    when the PMID is stored again
 //	cursors                             reserved: crawl cursors
-//	runs                                reserved: crawl and import runs
+//	runs                                bucket sequence: last run id
+//	└── <id>           → JSON Run       crawl, import and digest runs (PutRun)
 //	subscriptions                       reserved: digest subscribers
 //	collections                         reserved: saved collections
 //	sendlog                             reserved: digest send-log
