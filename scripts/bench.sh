@@ -11,7 +11,7 @@ N="${VILLI_BENCH_N:-10000}"
 : >"$OUT"
 log() { echo "$*" | tee -a "$OUT"; }
 
-big="$FIX/pubmed/mattgrayson__pubmed/example-data__pubmed_result-3500.xml"
+big="$FIX/pubmed/mattgrayson__pubmed/example-data__NCID_1_16866303_130.14.22.101_9001_1265063521_3500.xml"
 
 log "== parse: villi pubmed.Decoder vs Biopython Entrez.parse on $(basename "$big")"
 go test ./pubmed -run '^$' -bench 'BenchmarkDecode$' -benchtime 20x -count 3 | tee -a "$OUT"

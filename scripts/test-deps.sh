@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what villi's tests need on a fresh Debian machine (make test runs it):
+# Debian's chromium for the browser tests, python3-aiosmtpd for the end-to-end SMTP test,
+# and the npm tools that check every page (html-validate, axe-core on playwright-core).
+# Already-present tools are left alone, so a second run costs a few checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_need=()
+command -v chromium >/dev/null 2>&1 || apt_need+=(chromium)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || apt_need+=(python3-aiosmtpd)
+command -v npm >/dev/null 2>&1 || apt_need+=(npm)
+if [ ${#apt_need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "test-deps: installing ${apt_need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${apt_need[@]}" >/dev/null
+fi
+
+# npm tools live in .tools/node (git-ignored), pinned in scripts/package.json.
+if [ -f scripts/package.json ]; then
+  mkdir -p .tools/node
+  if ! cmp -s scripts/package.json .tools/node/package.json; then
+    cp scripts/package.json .tools/node/package.json
+    (cd .tools/node && npm install --no-audit --no-fund --ignore-scripts --silent)
+  fi
+fi
