@@ -139,14 +139,26 @@ func defaultDataDir(e Env) string {
 }
 
 // parse parses args for command name and returns the positional arguments.
+// Flags may come after positional arguments (`villi search zonulin --size 3`),
+// as people type them; after "--" everything is positional.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
 		}
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
-	return fs.Args(), nil
 }
 
 func (c *config) logger(e Env) *slog.Logger {
