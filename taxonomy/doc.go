@@ -5,8 +5,10 @@
 //
 // MeSH descriptors decide a record's conditions where NLM has indexed it;
 // otherwise title, abstract and keywords do, with word boundaries, context for
-// ambiguous abbreviations and a salience test so that a passing mention in a
-// list of diseases does not tag the record. Tag is pure and deterministic.
+// ambiguous abbreviations, short forms that count once the text has named the
+// condition ("diabetes" after "type 1 diabetes") and a salience test so that
+// a passing mention in a list of diseases does not tag the record. Tag is
+// pure and deterministic.
 //
 // The package must not import store, index or web, and does no I/O beyond
 // reading a table from an io.Reader.

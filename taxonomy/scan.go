@@ -28,6 +28,7 @@ type counts struct {
 	field  [numFields]int // counted hits per field
 	listed int            // abstract hits that sit in a list of diseases
 	model  int            // animal-model hits
+	refs   int            // counted short forms (ref rules), included in field
 }
 
 // scanner holds the per-call buffers of a scan; Taxonomy pools them.
@@ -109,33 +110,81 @@ func (t *Taxonomy) scanText(s *scanner, a *pubmed.Article) {
 	}
 
 	// Drop term hits that sit inside a "not" phrase of their block, and
-	// hits that overlap an earlier one of the same block, so that
-	// "Hashimoto's thyroiditis" counts once although two terms match it.
+	// join hits of one block that overlap or touch: "Hashimoto's
+	// thyroiditis" is one mention although "hashimoto*" and "thyroiditis"
+	// match it separately.
 	kept := s.hits[:0]
 	for _, h := range s.hits {
-		if !s.excluded(t, h) && !overlapsKept(t, kept, h) {
-			kept = append(kept, h)
+		if s.excluded(t, h) {
+			continue
 		}
+		if k := joinable(t, kept, h); k >= 0 {
+			kept[k].end = max(kept[k].end, h.end)
+			if weight(t.rules[h.rule].kind) > weight(t.rules[kept[k].rule].kind) {
+				kept[k].rule = h.rule
+			}
+			continue
+		}
+		kept = append(kept, h)
 	}
 	s.hits = kept
 
 	for _, h := range s.hits {
 		r := &t.rules[h.rule]
 		f := toks[h.start].field
-		if r.kind == ruleTitle && f != fieldTitle {
+		if r.kind == ruleTitle && f != fieldTitle || r.kind == ruleRef {
 			continue
 		}
 		c := &s.blocks[r.block]
-		c.field[f]++
+		c.count(toks, h)
 		if r.kind == ruleModel {
 			c.model++
-		}
-		if f == fieldAbstract && inList(toks, h) {
-			c.listed++
 		}
 	}
 
 	t.resolveAbbrs(s)
+	t.resolveRefs(s)
+}
+
+// count adds one mention at h to the block's counts.
+func (c *counts) count(toks []tok, h hit) {
+	f := toks[h.start].field
+	c.field[f]++
+	if f == fieldAbstract && inList(toks, h) {
+		c.listed++
+	}
+}
+
+// resolveRefs counts the short forms ("ref" rules) that refer back to a
+// block: "diabetes" in a text that has named type 1 diabetes. They count
+// only where the text names the block in full (a term, model or counted
+// abbreviation) and none of the block's "not" phrases occurs anywhere in
+// it, since a text that also speaks of type 2 diabetes leaves a bare
+// "diabetes" ambiguous.
+func (t *Taxonomy) resolveRefs(s *scanner) {
+	toks := s.z.toks
+	for _, h := range s.hits {
+		r := &t.rules[h.rule]
+		if r.kind != ruleRef {
+			continue
+		}
+		c := &s.blocks[r.block]
+		if c.field[fieldTitle]+c.field[fieldAbstract]+c.field[fieldKeywords]-c.refs == 0 || s.denied(t, r.block) {
+			continue
+		}
+		c.count(toks, h)
+		c.refs++
+	}
+}
+
+// denied reports whether a "not" phrase of the block occurs in the text.
+func (s *scanner) denied(t *Taxonomy, block int) bool {
+	for _, n := range s.nots {
+		if t.rules[n.rule].block == block {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *Taxonomy) tryPhrase(s *scanner, ri, i int) {
@@ -178,21 +227,37 @@ func (t *Taxonomy) tryAbbr(s *scanner, ri, i int) {
 	s.abbrs = append(s.abbrs, h)
 }
 
-// overlapsKept reports whether h overlaps a kept hit of the same block.
-// Hits arrive in order of their start token, so looking back over the hits
-// that can still overlap is enough.
-func overlapsKept(t *Taxonomy, kept []hit, h hit) bool {
+// joinable returns the index of a kept hit of h's block that h overlaps or
+// directly follows (the next token), or -1. Hits arrive in order of their
+// start token, so looking back over the hits that can still touch h is
+// enough.
+func joinable(t *Taxonomy, kept []hit, h hit) int {
 	b := t.rules[h.rule].block
 	for i := len(kept) - 1; i >= 0; i-- {
 		k := kept[i]
 		if k.end < h.start-8 {
 			break
 		}
-		if t.rules[k.rule].block == b && k.start <= h.end && h.start <= k.end {
-			return true
+		if t.rules[k.rule].block == b && k.start <= h.end && h.start <= k.end+1 {
+			return i
 		}
 	}
-	return false
+	return -1
+}
+
+// weight orders rule kinds for a joined hit, which takes the kind of its
+// strongest part: an animal model stays a model, and a term that counts
+// everywhere beats a title-only rule.
+func weight(k ruleKind) int {
+	switch k {
+	case ruleModel:
+		return 2
+	case ruleTerm:
+		return 1
+	case ruleRef:
+		return -1
+	}
+	return 0
 }
 
 // excluded reports whether a hit overlaps a "not" phrase of its own block.
@@ -260,12 +325,7 @@ func (t *Taxonomy) resolveAbbrs(s *scanner) {
 			count = near(toks, h, r.near)
 		}
 		if count {
-			c := &s.blocks[r.block]
-			f := toks[h.start].field
-			c.field[f]++
-			if f == fieldAbstract && inList(toks, h) {
-				c.listed++
-			}
+			s.blocks[r.block].count(toks, h)
 		}
 	}
 }

@@ -59,8 +59,9 @@ type ruleKind uint8
 const (
 	ruleTerm  ruleKind = iota // counts for its block
 	ruleModel                 // counts for its block and marks an animal model
-	ruleNot                   // cancels term and model hits of its block inside it
+	ruleNot                   // cancels hits of its block inside it, and the block's refs anywhere
 	ruleTitle                 // counts for its block in the title only
+	ruleRef                   // short form: counts only where the text names its block in full
 	ruleAbbr                  // case-sensitive abbreviation
 )
 
@@ -165,8 +166,10 @@ func Load(r io.Reader) (*Taxonomy, error) {
 	if len(p.t.conditions) == 0 {
 		return nil, fmt.Errorf("%w: no condition blocks", ErrTable)
 	}
-	sum := sha256.Sum256(data)
-	p.t.version = hex.EncodeToString(sum[:6])
+	h := sha256.New()
+	h.Write([]byte(rulesRevision))
+	h.Write(data)
+	p.t.version = hex.EncodeToString(h.Sum(nil)[:6])
 	return p.t, nil
 }
 
@@ -217,8 +220,8 @@ func (p *parser) parseLine(line string) error {
 			p.t.ptLevel[name] = levelIndex[b.slug]
 		}
 		return nil
-	case "term", "model", "not", "title":
-		kinds := map[string]ruleKind{"term": ruleTerm, "model": ruleModel, "not": ruleNot, "title": ruleTitle}
+	case "term", "model", "not", "title", "ref":
+		kinds := map[string]ruleKind{"term": ruleTerm, "model": ruleModel, "not": ruleNot, "title": ruleTitle, "ref": ruleRef}
 		if key == "title" && b.kind != kindEvidence {
 			return fmt.Errorf("title rules belong to evidence blocks, not %s %s", kindName(b.kind), b.slug)
 		}
@@ -257,7 +260,7 @@ func (p *parser) parseLine(line string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown keyword %q (want condition, mechanism, evidence, species, mesh, term, model, abbr, not, pt or title)", key)
+	return fmt.Errorf("unknown keyword %q (want condition, mechanism, evidence, species, mesh, term, model, ref, abbr, not, pt or title)", key)
 }
 
 func kindName(k kind) string {
@@ -405,6 +408,13 @@ func (t *Taxonomy) terms(ids []int) []Term {
 	return out
 }
 
-// Version is a short hash of the table's bytes: ingest stores it with each
-// record's tags, and a different version means a retag is due.
+// rulesRevision names the revision of how this package applies a table
+// (tokenizing, joining hits, salience, refs). It is hashed into Version, so
+// a change to the matching code that changes tags must change it too, and
+// stored records are then retagged like after a table edit.
+const rulesRevision = "rules-2"
+
+// Version is a short hash of the table's bytes and of rulesRevision: ingest
+// stores it with each record's tags, and a different version means a retag
+// is due.
 func (t *Taxonomy) Version() string { return t.version }
