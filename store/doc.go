@@ -27,9 +27,13 @@
 //	runs                                bucket sequence: last run id
 //	└── <id>           → JSON Run       crawl, import and digest runs (PutRun)
 //	subscriptions                       reserved: digest subscribers
-//	collections                         reserved: saved collections
+//	collections                         bucket sequence: last collection id
+//	└── <id>           → JSON Collection {id, owner, name, items[{pmid, note, added}]}
 //	sendlog                             reserved: digest send-log
-//	users                               reserved: logins
+//	users
+//	└── <email>        → JSON User      normalised e-mail; bcrypt hash, admin flag
+//	sessions                            (migration 2)
+//	└── sha256(token)  → JSON Session   the token itself is never stored
 //
 // Every write of a PMID (put or delete) takes the next sequence number and
 // replaces that PMID's entry in changes, so the log holds at most one entry

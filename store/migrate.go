@@ -18,6 +18,7 @@ type migration struct {
 
 var migrations = []migration{
 	{name: "create buckets", up: migrateCreateBuckets},
+	{name: "create sessions bucket", up: migrateCreateSessions}, // store/users.go
 }
 
 // migrateCreateBuckets lays out schema 1, including the reserved buckets

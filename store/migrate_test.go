@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -99,8 +100,8 @@ func TestMigrate_FailingStepLeavesFileAsItWas(t *testing.T) {
 		migration{name: "fail", up: func(*bolt.Tx, time.Time) error { return boom }},
 	)
 	err := migrate(db, steps, testNow)
-	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "migration 3 (fail)") {
-		t.Fatalf("failing migration: error = %v, want it to wrap boom and name migration 3", err)
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), fmt.Sprintf("migration %d (fail)", len(migrations)+2)) {
+		t.Fatalf("failing migration: error = %v, want it to wrap boom and name migration %d", err, len(migrations)+2)
 	}
 	if v := versionOf(t, db); v != len(migrations) {
 		t.Errorf("schema_version after a failed migration = %d, want %d", v, len(migrations))

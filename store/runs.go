@@ -55,15 +55,18 @@ func (s *Store) PutRun(r *Run) error {
 		if err := b.Put(u64key(r.ID), js); err != nil {
 			return err
 		}
-		// Keep the newest maxRuns: drop from the oldest end.
-		for n := b.Stats().KeyN - maxRuns; n > 0; n-- {
+		// Keep the newest maxRuns: ids are consecutive, so everything at or
+		// below sequence-maxRuns is older than them.
+		if seq := b.Sequence(); seq > maxRuns {
+			var old [][]byte
 			c := b.Cursor()
-			k, _ := c.First()
-			if k == nil {
-				break
+			for k, _ := c.First(); k != nil && keyU64(k) <= seq-maxRuns; k, _ = c.Next() {
+				old = append(old, k)
 			}
-			if err := c.Delete(); err != nil {
-				return err
+			for _, k := range old {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

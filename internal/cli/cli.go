@@ -45,6 +45,7 @@ func commands() []command {
 		{"reparse", "[flags]", "decode every record again from its stored XML (after a parser fix)", runReparse},
 		{"retag", "[flags]", "apply the current taxonomy table to every record", runRetag},
 		{"backup", "[flags] FILE", "write a consistent copy of the store while villi runs", runBackup},
+		{"user", userUsage, "manage logins: add, passwd, list, remove", runUser},
 	}
 }
 

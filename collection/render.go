@@ -1,0 +1,279 @@
+package collection
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"html"
+	"html/template"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"villi/cite"
+	"villi/pubmed"
+	"villi/store"
+)
+
+// ReferenceList is a collection rendered in one citation style: the data of
+// a print page and of the Markdown export.
+type ReferenceList struct {
+	Collection store.Collection
+	Style      cite.Style
+	StyleName  string // "AMA (11th ed.)"
+	Entries    []Entry
+	Flagged    int // entries with a serious flag (anything but an erratum)
+	Generated  time.Time
+}
+
+// Entry is one numbered reference.
+type Entry struct {
+	N       int // 1-based
+	PMID    uint64
+	Article *pubmed.Article // nil when the record is no longer in the library
+	Text    string          // the reference as plain text
+	// HTML is the reference as HTML: escaped text with the style's italics
+	// and the title's inline markup (cite.Reference), safe to emit as is.
+	HTML  template.HTML
+	Note  string
+	Added time.Time
+	Flags []Flag // most serious first; empty for a sound reference
+}
+
+// Serious reports whether the entry carries a flag other than an erratum.
+func (e *Entry) Serious() bool {
+	for _, f := range e.Flags {
+		if f.Kind.Serious() {
+			return true
+		}
+	}
+	return false
+}
+
+// PubMedURL is the article's PubMed page.
+func (e *Entry) PubMedURL() string {
+	return fmt.Sprintf("https://pubmed.ncbi.nlm.nih.gov/%d/", e.PMID)
+}
+
+var styleNames = map[cite.Style]string{
+	cite.AMA:       "AMA (11th ed.)",
+	cite.APA:       "APA (7th ed.)",
+	cite.Vancouver: "Vancouver (NLM)",
+}
+
+// References renders collection id in style, in the collection's order.
+func (s *Service) References(ctx context.Context, u store.User, id uint64, style cite.Style) (*ReferenceList, error) {
+	name, ok := styleNames[style]
+	if !ok {
+		return nil, fmt.Errorf("%w %q: valid styles are ama, apa, vancouver", cite.ErrUnknownStyle, style)
+	}
+	c, err := s.Get(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := records(s.st, c.PMIDs())
+	if err != nil {
+		return nil, fmt.Errorf("render collection %d: %w", id, err)
+	}
+	l := &ReferenceList{Collection: c, Style: style, StyleName: name, Generated: time.Now().UTC()}
+	for i, it := range c.Items {
+		e := Entry{N: i + 1, PMID: it.PMID, Note: it.Note, Added: it.Added}
+		if r, ok := recs[it.PMID]; ok {
+			e.Article = &r.Article
+			var h string
+			e.Text, h = cite.Reference(style, e.Article)
+			e.HTML = template.HTML(h) // cite escapes; the title subset is the decoder's safe HTML
+		} else {
+			e.Text = fmt.Sprintf("PMID %d (no longer in the library).", it.PMID)
+			e.HTML = template.HTML(html.EscapeString(e.Text))
+		}
+		e.Flags = Flags(e.Article)
+		if e.Serious() {
+			l.Flagged++
+		}
+		l.Entries = append(l.Entries, e)
+	}
+	return l, nil
+}
+
+// exportNote is the note an export carries: the flags cite does not write
+// itself (it writes a retraction of a.Retracted), in capitals so they stand
+// out in a reference manager, then the user's note.
+func exportNote(e *Entry) string {
+	var parts []string
+	for _, f := range e.Flags {
+		if f.Kind == Retracted && e.Article != nil && e.Article.Retracted {
+			continue
+		}
+		p := strings.ToUpper(f.Kind.Label()) + ":"
+		if f.Notice != "" {
+			p += " " + f.Notice
+		}
+		parts = append(parts, p)
+	}
+	switch {
+	case e.Note == "":
+	case len(parts) > 0:
+		parts = append(parts, "Note: "+e.Note)
+	default:
+		parts = append(parts, e.Note)
+	}
+	return strings.Join(parts, " ")
+}
+
+// Export writes collection id in format f, in the collection's order, each
+// item with its note and flags. Items no longer in the library cannot be
+// exported and are left out (References shows them flagged Removed).
+func (s *Service) Export(ctx context.Context, u store.User, id uint64, w io.Writer, f cite.Format) error {
+	l, err := s.References(ctx, u, id, cite.Vancouver)
+	if err != nil {
+		return err
+	}
+	return l.Export(w, f)
+}
+
+// Export writes the list's articles in format f (see Service.Export).
+func (l *ReferenceList) Export(w io.Writer, f cite.Format) error {
+	items := make([]cite.Item, 0, len(l.Entries))
+	for i := range l.Entries {
+		e := &l.Entries[i]
+		if e.Article == nil {
+			continue
+		}
+		items = append(items, cite.Item{Article: e.Article, Note: exportNote(e)})
+	}
+	return cite.Export(w, f, items)
+}
+
+// WriteMarkdown writes the list as a Markdown document: a heading, a line
+// naming style and count, a warning when references are flagged, then a
+// numbered list with each reference's flags in bold and its note.
+func (l *ReferenceList) WriteMarkdown(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "# %s\n\n", mdEscape(l.Collection.Name))
+	fmt.Fprintf(bw, "%s style · %s · %s\n", l.StyleName, count(len(l.Entries), "reference"), l.Generated.Format("2 January 2006"))
+	if l.Flagged > 0 {
+		fmt.Fprintf(bw, "\n> **Warning:** %s retracted, under an expression of concern or removed from PubMed. Check before handing this out.\n",
+			verbCount(l.Flagged))
+	}
+	if len(l.Entries) > 0 {
+		bw.WriteString("\n")
+	}
+	for _, e := range l.Entries {
+		fmt.Fprintf(bw, "%d. ", e.N)
+		for _, f := range e.Flags {
+			fmt.Fprintf(bw, "**%s:** ", strings.ToUpper(f.Kind.Label()))
+		}
+		bw.WriteString(htmlToMarkdown(string(e.HTML)))
+		if e.Article != nil {
+			fmt.Fprintf(bw, " [PubMed](%s)", e.PubMedURL())
+		}
+		bw.WriteString("\n")
+		for _, f := range e.Flags {
+			if f.Notice != "" {
+				fmt.Fprintf(bw, "   - *%s*\n", mdEscape(f.Notice))
+			}
+		}
+		if e.Note != "" {
+			lines := strings.Split(e.Note, "\n")
+			fmt.Fprintf(bw, "   - Note: %s\n", mdEscape(lines[0]))
+			for _, ln := range lines[1:] {
+				fmt.Fprintf(bw, "     %s\n", mdLine(ln))
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+func count(n int, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %ss", n, one)
+}
+
+func verbCount(n int) string {
+	if n == 1 {
+		return "1 reference has been"
+	}
+	return fmt.Sprintf("%d references have been", n)
+}
+
+// mdSpecial are the characters Markdown could read as syntax inside a line.
+var mdSpecial = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"<", `\<`, ">", `\>`, "#", `\#`, "|", `\|`, "~", `\~`,
+)
+
+func mdEscape(s string) string { return mdSpecial.Replace(s) }
+
+// listMarker matches what would start a list item or a heading at the start
+// of a line: "-", "+", "1." or "1)".
+var listMarker = regexp.MustCompile(`^(\s*)([-+]|\d+[.)])(\s|$)`)
+
+// mdLine escapes a whole line, including a leading list marker, so a note's
+// own lines stay text.
+func mdLine(s string) string {
+	s = mdEscape(s)
+	if m := listMarker.FindStringSubmatchIndex(s); m != nil {
+		end := m[5] // the marker's last character, "-", "+", "." or ")"
+		s = s[:end-1] + `\` + s[end-1:]
+	}
+	return s
+}
+
+// inlineTag matches the tags cite's HTML may hold: its own italics and the
+// title subset of the decoder (i, b, sup, sub, u).
+var inlineTag = regexp.MustCompile(`</?(?:i|b|sup|sub|u)>`)
+
+// htmlToMarkdown turns a cite HTML reference into Markdown: italics and
+// bold kept, other tags dropped, text unescaped and escaped for Markdown.
+func htmlToMarkdown(h string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range inlineTag.FindAllStringIndex(h, -1) {
+		b.WriteString(mdEscape(html.UnescapeString(h[last:m[0]])))
+		switch h[m[0]:m[1]] {
+		case "<i>", "</i>":
+			b.WriteString("*")
+		case "<b>", "</b>":
+			b.WriteString("**")
+		}
+		last = m[1]
+	}
+	b.WriteString(mdEscape(html.UnescapeString(h[last:])))
+	return b.String()
+}
+
+// FileName is a download name for collection c with extension ext (".ris",
+// ".md"): the name folded to lower-case ASCII words joined by hyphens (at
+// most 60 characters), or "collection-ID" when nothing of it is left.
+func FileName(c store.Collection, ext string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(c.Name) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			hyphen = false
+			b.WriteRune(r)
+		default:
+			hyphen = true
+		}
+	}
+	name := b.String()
+	if len(name) > 60 {
+		// Cut at a word boundary when there is one.
+		name = name[:60]
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			name = name[:i]
+		}
+	}
+	if name == "" {
+		return fmt.Sprintf("collection-%d%s", c.ID, ext)
+	}
+	return name + ext
+}
