@@ -13,7 +13,8 @@
 //	meta                                string keys and values
 //	├── schema_version → "1"            migrations this file has run
 //	├── created        → RFC 3339 time  when migration 1 ran
-//	└── <key>          → <value>        Meta/SetMeta, e.g. "last_import"
+//	├── secret_<name>  → 32 random bytes  Secret: keys that sign digest links
+//	└── <key>          → <value>        Meta/SetMeta, e.g. "taxonomy_version"
 //	articles                            bucket sequence: number of records
 //	└── <pmid>         → JSON Record    head keys first (storedRecord)
 //	sources
@@ -26,10 +27,12 @@
 //	cursors                             reserved: crawl cursors
 //	runs                                bucket sequence: last run id
 //	└── <id>           → JSON Run       crawl, import and digest runs (PutRun)
-//	subscriptions                       reserved: digest subscribers
+//	subscriptions                       bucket sequence: last subscription id
+//	└── <id>           → JSON Subscription  e-mail, filters, confirmed, last sent
 //	collections                         bucket sequence: last collection id
 //	└── <id>           → JSON Collection {id, owner, name, items[{pmid, note, added}]}
-//	sendlog                             reserved: digest send-log
+//	sendlog
+//	└── <sub id><ISO week> → JSON SendEntry  sending, committing, sent, failed, uncertain, skipped
 //	users
 //	└── <email>        → JSON User      normalised e-mail; bcrypt hash, admin flag
 //	sessions                            (migration 2)

@@ -1,0 +1,72 @@
+// Package digest owns villi's weekly digest e-mails: subscriptions with
+// double opt-in and signed links, the selection of what is new for each
+// subscriber, rendering (HTML and plain text), sending over SMTP, and the
+// send-log that keeps every (subscription, ISO week) digest from being lost or
+// sent twice.
+//
+// It must not serve HTTP: the web package's subscribe, confirm, manage,
+// unsubscribe and preview pages are thin wrappers around Service, which takes
+// plain values and returns plain values and errors.
+//
+// # Selection
+//
+// A subscription's digest covers the records whose Added time falls in
+// (LastSent, Until] — LastSent being the end of the previous digest's window,
+// or the confirmation time — and that PubMed first listed (the entrez date) at
+// most 30 days before villi stored them, so that a first crawl's backfill of
+// old papers is never mailed; a record without an entrez date cannot show it
+// is new and is left out too. Retracted records are left out. The records
+// come from library.Search, the one search function, with the subscription's
+// conditions, mechanisms, query, minimum evidence and species as filters, and
+// are then checked exactly against the window. They are grouped by condition
+// (a record following several of the subscriber's conditions shows once, under
+// the first in table order), strongest evidence first, then newest, with at
+// most Config.GroupCap items per group and a link to the full search.
+//
+// # Check your handouts
+//
+// A subscriber who keeps collections (by the same e-mail address as her
+// login) is told in her next digest of every item that got flagged —
+// retracted, an expression of concern, an erratum, removed from PubMed — as
+// collection.Watch reports them. The subscription remembers the flags its sent
+// digests told (Subscription.Told), so each is told once; a week with such a
+// flag is never an empty week.
+//
+// # Sending and the send-log
+//
+// Each digest has a stable Message-ID derived from (subscription, week), so
+// that a copy sent again after an interruption can be recognised. Before the
+// SMTP transaction opens, the send-log entry is marked "sending"; after the
+// whole message has been written and just before the final "." that asks the
+// server to accept it, it is marked "committing"; after the server's 250 it is
+// marked "sent" in the same transaction that moves the subscription's LastSent
+// to the end of the window. A crash leaves one of those states, and the next
+// run reads them as follows:
+//
+//   - sending: the server never received a complete message and discards the
+//     transaction; the entry becomes "failed" and is retried.
+//   - committing: the server may or may not have accepted it; the entry
+//     becomes "uncertain" and is not resent automatically. It is listed by
+//     `villi digest` and in the run's Failing list until a person resends it
+//     (`villi digest --resend-uncertain`, same Message-ID) or the next week's
+//     digest covers its window.
+//
+// So delivery is at most once, except for that one round trip, where a person
+// decides; a failure is never silent (failed entries are retried by every later
+// run in the same week, and a week that could not be sent is covered by the
+// next week's digest, its entry marked "superseded"). The same rule applies
+// when the connection drops after the final "." without an SMTP reply.
+//
+// Temporary failures (a 4xx reply, a network error) are retried within a run
+// with exponential backoff; permanent ones (5xx) fail the entry at once.
+//
+// # Security
+//
+// Confirm, manage and unsubscribe links carry tokens signed with HMAC-SHA256
+// (the secret comes from Config.Secret, i.e. VILLI_SECRET, or else a random
+// secret kept in the store's meta bucket) that name their purpose, the
+// subscription and an expiry. Nothing but the confirmation mail is sent to an
+// unconfirmed subscription. Digests carry RFC 8058 List-Unsubscribe and
+// List-Unsubscribe-Post headers when the base URL is https. The SMTP password
+// is never logged: errors and logs show the URL redacted.
+package digest

@@ -1,0 +1,143 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"villi/internal/fixture"
+	"villi/library"
+	"villi/pubmed"
+	"villi/store"
+	"villi/taxonomy"
+)
+
+// Fixture files the digest tests read in place.
+const (
+	fixMultiple = "PathwayCommons__ncbiutils/tests__data__multiple.xml" // 100 records 1990–92: RA, MS, lupus, one retracted
+	fixTricky   = "alexmasselot__medlineGeoBackend/test__resources__pubmed_tricky.xml"
+	fixMetapub  = "metapub__metapub/tests__fixtures__pmid_xml__38329942.xml"
+)
+
+// readFixture decodes the articles of a fixture file.
+func readFixture(t testing.TB, rel string) []*pubmed.Article {
+	t.Helper()
+	f, err := os.Open(fixture.Path(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d := pubmed.NewDecoder(f)
+	var out []*pubmed.Article
+	for {
+		it, err := d.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+		if it.Article != nil && it.Article.PMID != 0 {
+			out = append(out, it.Article)
+		}
+	}
+}
+
+// entrez is an article's entrez date as a time.
+func entrez(t testing.TB, a *pubmed.Article) time.Time {
+	t.Helper()
+	e, ok := a.EntrezDate()
+	if !ok {
+		t.Fatalf("PMID %d has no entrez date", a.PMID)
+	}
+	return e.Sort()
+}
+
+// stored is a record to put into a test library, added at a given time.
+type stored struct {
+	article *pubmed.Article
+	added   time.Time
+}
+
+// openLib opens a library in a fresh directory holding recs, each stored
+// (one store batch per record) at its own Added time, then indexed.
+func openLib(t testing.TB, recs []stored) *library.Library {
+	t.Helper()
+	dir := t.TempDir()
+	lib, err := library.Open(context.Background(), dir, library.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lib.Close() })
+	addRecords(t, lib, recs)
+	return lib
+}
+
+func addRecords(t testing.TB, lib *library.Library, recs []stored) {
+	t.Helper()
+	ctx := context.Background()
+	tax := taxonomy.Default()
+	for _, r := range recs {
+		rec := store.Record{Article: *r.article, Tags: tax.Tag(r.article)}
+		if _, err := lib.Store.Apply(ctx, store.Batch{Puts: []store.Put{{Record: rec}}, Now: r.added}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := lib.Index.Reconcile(ctx, lib.Store); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testConfig is a Config for tests: a fixed clock, short backoff.
+func testConfig(now time.Time) Config {
+	return Config{
+		From:     "villi digest <digest@villi.example.org>",
+		BaseURL:  "https://villi.example.org",
+		Location: time.UTC,
+		Secret:   []byte("0123456789abcdef0123456789abcdef"),
+		Backoff:  time.Millisecond,
+		GroupCap: 1000,
+		Timeout:  5 * time.Second,
+		Logger:   slog.New(slog.DiscardHandler),
+		Clock:    func() time.Time { return now },
+	}
+}
+
+func newService(t testing.TB, lib *library.Library, cfg Config) *Service {
+	t.Helper()
+	s, err := New(lib, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// addSub stores a confirmed subscription whose digests start at since.
+func addSub(t testing.TB, st *store.Store, sub store.Subscription, since time.Time) store.Subscription {
+	t.Helper()
+	sub.Confirmed, sub.Created, sub.ConfirmedAt, sub.LastSent = true, since, since, since
+	if sub.EmptyWeek == "" {
+		sub.EmptyWeek = store.EmptyWeekSend
+	}
+	if err := st.PutSubscription(&sub); err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+func pmidsOf(gs []Group) map[string][]uint64 {
+	out := map[string][]uint64{}
+	for _, g := range gs {
+		for _, it := range g.Items {
+			out[g.Condition] = append(out[g.Condition], it.PMID)
+		}
+	}
+	return out
+}
+
+func fixturePath(t testing.TB, rel string) string { return filepath.Clean(fixture.Path(t, rel)) }
