@@ -48,6 +48,9 @@ func commands() []command {
 		{"digest", "[--dry-run] [--to EMAIL] [--resend-uncertain]", "build and send this week's digests now", runDigest},
 		{"subscription", "add|list|remove [flags]", "manage digest subscribers (add --email E [--condition SLUG]... [--confirmed])", runSubscription},
 		{"user", userUsage, "manage logins: add, passwd, list, remove", runUser},
+		{"serve", "[flags]", "serve the web UI and JSON API", runServe},
+		{"cite", "[--style ama|apa|vancouver] PMID...", "print references for records", runCite},
+		{"export", "[--format ris|bibtex|csljson|nbib|csv] PMID...", "export records for reference managers", runExport},
 	}
 }
 

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"villi/cite"
+	"villi/library"
+	"villi/store"
+)
+
+// runCite prints each record's reference, one per line, in the order given.
+func runCite(ctx context.Context, e Env, args []string) error {
+	fs, cfg := newFlags(e, lookup("cite"))
+	styleName := fs.String("style", "vancouver", "reference style: ama, apa or vancouver")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	style, err := cite.ParseStyle(*styleName)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	pmids, err := parsePMIDs(rest)
+	if err != nil {
+		return err
+	}
+	lib, err := cfg.open(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	recs, err := loadAll(lib, pmids)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(e.Stdout)
+	for _, rec := range recs {
+		text, _ := cite.Reference(style, &rec.Article)
+		if rec.Article.Retracted {
+			fmt.Fprintf(e.Stderr, "villi cite: warning: PMID %d is a retracted publication\n", rec.Article.PMID)
+		}
+		fmt.Fprintln(w, text)
+	}
+	return w.Flush()
+}
+
+// runExport writes the records in a reference manager format, to stdout or
+// --output.
+func runExport(ctx context.Context, e Env, args []string) error {
+	fs, cfg := newFlags(e, lookup("export"))
+	formatName := fs.String("format", "ris", "ris, bibtex, csljson, nbib or csv")
+	output := fs.String("output", "", "write to this file instead of standard output")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	format, err := cite.ParseFormat(*formatName)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	pmids, err := parsePMIDs(rest)
+	if err != nil {
+		return err
+	}
+	lib, err := cfg.open(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer lib.Close()
+	recs, err := loadAll(lib, pmids)
+	if err != nil {
+		return err
+	}
+	items := make([]cite.Item, len(recs))
+	for i := range recs {
+		items[i] = cite.Item{Article: &recs[i].Article}
+	}
+	if *output == "" {
+		w := bufio.NewWriter(e.Stdout)
+		if err := cite.Export(w, format, items); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	f, err := os.Create(*output)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := cite.Export(w, format, items); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", *output, err)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", *output, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", *output, err)
+	}
+	fmt.Fprintf(e.Stderr, "wrote %s to %s\n", plural(len(items), "record"), *output)
+	return nil
+}
+
+// loadAll reads every PMID's record in order, naming all that are missing.
+func loadAll(lib *library.Library, pmids []uint64) ([]store.Record, error) {
+	recs, err := lib.Store.GetMany(pmids)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == len(pmids) {
+		return recs, nil
+	}
+	have := make(map[uint64]bool, len(recs))
+	for _, r := range recs {
+		have[r.Article.PMID] = true
+	}
+	var missing []string
+	for _, p := range pmids {
+		if !have[p] {
+			missing = append(missing, fmt.Sprint(p))
+		}
+	}
+	return nil, fmt.Errorf("not in the library: PMID %s (import or crawl them first)", strings.Join(missing, ", "))
+}

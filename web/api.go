@@ -1,0 +1,227 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"villi/cite"
+	"villi/pubmed"
+	"villi/store"
+	"villi/taxonomy"
+)
+
+// maxExport bounds the PMIDs of one export request.
+const maxExport = 500
+
+func (s *server) apiSearch(w http.ResponseWriter, r *http.Request) {
+	p, err := s.parseSearch(r.URL.RawQuery, true)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	res, err := s.lib.Search(r.Context(), p.request(true))
+	if err != nil {
+		s.apiFailed(w, r, "search", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// apiFailed answers a failed call: 400 for input the client can fix, 500
+// (logged) for ours.
+func (s *server) apiFailed(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if isBadInput(err) {
+		writeJSONError(w, http.StatusBadRequest, userMessage(err.Error()))
+		return
+	}
+	if r.Context().Err() != nil {
+		return
+	}
+	s.log.Error("api "+what, "query", r.URL.RawQuery, "err", err)
+	writeJSONError(w, http.StatusInternalServerError, what+" failed on our side; the error has been logged")
+}
+
+// articleResponse is the body of /api/v1/articles/{pmid}.
+type articleResponse struct {
+	PMID      uint64            `json:"pmid"`
+	Retracted bool              `json:"retracted"`
+	Tags      taxonomy.Tags     `json:"tags"`
+	Added     time.Time         `json:"added"`
+	Updated   time.Time         `json:"updated"`
+	Links     map[string]string `json:"links"`
+	Article   pubmed.Article    `json:"article"`
+}
+
+func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
+	rec, code, err := s.loadRecord(r)
+	if err != nil {
+		s.apiRecordFailed(w, r, code, err)
+		return
+	}
+	a := &rec.Article
+	links := map[string]string{
+		"page": s.absURL(r, "/articles/"+strconv.FormatUint(a.PMID, 10)),
+	}
+	for _, l := range articleLinks(a) {
+		switch {
+		case l.Label == "PubMed":
+			links["pubmed"] = l.URL
+		case strings.HasPrefix(l.Label, "DOI"):
+			links["doi"] = l.URL
+		default:
+			links["pmc"] = l.URL
+		}
+	}
+	writeJSON(w, http.StatusOK, articleResponse{
+		PMID: a.PMID, Retracted: a.Retracted, Tags: rec.Tags,
+		Added: rec.Added, Updated: rec.Updated, Links: links, Article: *a,
+	})
+}
+
+func (s *server) apiRecordFailed(w http.ResponseWriter, r *http.Request, code int, err error) {
+	if code == http.StatusInternalServerError {
+		s.log.Error("api article", "pmid", r.PathValue("pmid"), "err", err)
+		writeJSONError(w, code, "the record could not be read; the error has been logged")
+		return
+	}
+	writeJSONError(w, code, err.Error())
+}
+
+// citeResponse is the body of /api/v1/articles/{pmid}/cite.
+type citeResponse struct {
+	PMID      uint64 `json:"pmid"`
+	Style     string `json:"style"`
+	Text      string `json:"text"`
+	HTML      string `json:"html"`
+	Retracted bool   `json:"retracted"`
+}
+
+func (s *server) apiCite(w http.ResponseWriter, r *http.Request) {
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "the address has a malformed query string: "+err.Error())
+		return
+	}
+	name := v.Get("style")
+	if name == "" {
+		writeJSONError(w, http.StatusBadRequest, "name a style: style=ama, apa or vancouver")
+		return
+	}
+	style, err := cite.ParseStyle(name)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	rec, code, err := s.loadRecord(r)
+	if err != nil {
+		s.apiRecordFailed(w, r, code, err)
+		return
+	}
+	text, html := cite.Reference(style, &rec.Article)
+	writeJSON(w, http.StatusOK, citeResponse{PMID: rec.Article.PMID, Style: string(style), Text: text, HTML: html, Retracted: rec.Article.Retracted})
+}
+
+// apiExport writes the records named by pmid parameters in one format.
+func (s *server) apiExport(w http.ResponseWriter, r *http.Request) {
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "the address has a malformed query string: "+err.Error())
+		return
+	}
+	name := v.Get("format")
+	if name == "" {
+		writeJSONError(w, http.StatusBadRequest, "name a format: format=ris, bibtex, csljson, nbib or csv")
+		return
+	}
+	format, err := cite.ParseFormat(name)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	pmids, err := pmidList(v["pmid"])
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	recs, err := s.lib.Store.GetMany(pmids)
+	if err != nil {
+		s.apiFailed(w, r, "export", err)
+		return
+	}
+	if missing := missingPMIDs(pmids, recs); len(missing) > 0 {
+		writeJSONError(w, http.StatusNotFound, "not in this library: PMID "+strings.Join(missing, ", "))
+		return
+	}
+	items := make([]cite.Item, len(recs))
+	for i := range recs {
+		items[i] = cite.Item{Article: &recs[i].Article}
+	}
+	var buf bytes.Buffer
+	if err := cite.Export(&buf, format, items); err != nil {
+		s.apiFailed(w, r, "export", err)
+		return
+	}
+	w.Header().Set("Content-Type", format.ContentType())
+	filename := "villi-" + strconv.FormatUint(pmids[0], 10)
+	if len(pmids) > 1 {
+		filename = fmt.Sprintf("villi-%d-records", len(pmids))
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+format.Ext()+`"`)
+	w.Write(buf.Bytes())
+}
+
+// pmidList parses repeated and comma-separated PMIDs, dropping duplicates.
+func pmidList(vals []string) ([]uint64, error) {
+	var out []uint64
+	seen := map[uint64]bool{}
+	for _, v := range vals {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f == "" {
+				continue
+			}
+			n, err := parsePMID(f)
+			if err != nil {
+				return nil, err
+			}
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	switch {
+	case len(out) == 0:
+		return nil, badInput("name at least one record: pmid=25911600 (repeat pmid or separate with commas)")
+	case len(out) > maxExport:
+		return nil, badInput("%d PMIDs: export at most %d at a time", len(out), maxExport)
+	}
+	return out, nil
+}
+
+// missingPMIDs names the requested PMIDs GetMany did not return (at most ten).
+func missingPMIDs(want []uint64, got []store.Record) []string {
+	have := make(map[uint64]bool, len(got))
+	for _, r := range got {
+		have[r.Article.PMID] = true
+	}
+	var out []string
+	for _, p := range want {
+		if !have[p] {
+			if len(out) == 10 {
+				out = append(out, "…")
+				break
+			}
+			out = append(out, strconv.FormatUint(p, 10))
+		}
+	}
+	return out
+}
+
+func (s *server) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	writeJSONError(w, http.StatusNotFound, fmt.Sprintf("no API endpoint at %s; see /api/v1/search, /api/v1/articles/{pmid}, /api/v1/articles/{pmid}/cite, /api/v1/export, /api/v1/status", r.URL.Path))
+}

@@ -1,0 +1,364 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"villi/account"
+	"villi/cite"
+	"villi/index"
+	"villi/pubmed"
+	"villi/store"
+)
+
+// articlePage is article.html's data.
+type articlePage struct {
+	layout
+	Rec          *store.Record
+	A            *pubmed.Article
+	Authors      []authorView
+	Affiliations []string
+	Published    string // the journal issue: "2015 Mar;64(3):123-30"
+	MeSH         []meshView
+	Links        []link
+	Conditions   []link
+	Mechanisms   []link
+	Evidence     link
+	Species      string
+	Citations    []citation
+	Exports      []link
+	Similar      []hitView
+	Retraction   *link // the retraction notice, when retracted
+	// For a logged-in user: their collections, and those holding this article.
+	CanCollect    bool
+	MyCollections []store.Collection
+	In            []link
+}
+
+type authorView struct {
+	Name  string
+	ORCID string
+	Affil []int // 1-based numbers into Affiliations
+}
+
+type meshView struct {
+	Name       string
+	Qualifiers string
+	Major      bool
+	URL        string
+}
+
+// citation is one reference style's text, for showing and copying.
+type citation struct {
+	Style, Label string
+	Text, HTML   string
+}
+
+// citeStyleLabel names a reference style with its edition.
+func citeStyleLabel(s cite.Style) string {
+	switch s {
+	case cite.AMA:
+		return "AMA (11th ed.)"
+	case cite.APA:
+		return "APA (7th ed.)"
+	case cite.Vancouver:
+		return "Vancouver (NLM)"
+	}
+	return string(s)
+}
+
+func formatLabel(f cite.Format) string {
+	switch f {
+	case cite.RIS:
+		return "RIS"
+	case cite.BibTeX:
+		return "BibTeX"
+	case cite.CSLJSON:
+		return "CSL-JSON"
+	case cite.NBIB:
+		return "MEDLINE (.nbib)"
+	case cite.CSV:
+		return "CSV"
+	}
+	return string(f)
+}
+
+// parsePMID reads a PMID path value.
+func parsePMID(s string) (uint64, error) {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n == 0 || len(s) > 12 {
+		return 0, badInput("%q is not a PMID: a PMID is a positive whole number such as 25911600", s)
+	}
+	return n, nil
+}
+
+// loadRecord reads the record a path's {pmid} names; the error is a 400 or a
+// 404 the caller shows, or a store failure.
+func (s *server) loadRecord(r *http.Request) (*store.Record, int, error) {
+	pmid, err := parsePMID(r.PathValue("pmid"))
+	if err != nil {
+		return nil, http.StatusBadRequest, err
+	}
+	rec, err := s.lib.Store.Get(pmid)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, http.StatusNotFound, badInput("PMID %d is not in this library", pmid)
+	}
+	if err != nil {
+		return nil, http.StatusInternalServerError, err
+	}
+	return &rec, http.StatusOK, nil
+}
+
+func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
+	rec, code, err := s.loadRecord(r)
+	if err != nil {
+		if code == http.StatusInternalServerError {
+			s.log.Error("article", "pmid", r.PathValue("pmid"), "err", err)
+			err = errors.New("The record could not be read; the error has been logged.")
+		}
+		s.renderError(w, r, code, err.Error(), nil)
+		return
+	}
+	a := &rec.Article
+	d := articlePage{layout: layout{Title: a.Title, TopSearch: true}, Rec: rec, A: a}
+	d.Authors, d.Affiliations = authorViews(a.Authors)
+	d.Published = publishedLine(a)
+	for _, h := range a.MeSH {
+		mv := meshView{Name: h.DescriptorName, Major: h.IsMajor(), URL: searchParams{Q: `"` + h.DescriptorName + `"[mh]`}.url("/search")}
+		qs := make([]string, len(h.Qualifiers))
+		for i, q := range h.Qualifiers {
+			qs[i] = q.Name
+		}
+		mv.Qualifiers = strings.Join(qs, ", ")
+		d.MeSH = append(d.MeSH, mv)
+	}
+	d.Links = articleLinks(a)
+	for _, c := range rec.Tags.Conditions {
+		d.Conditions = append(d.Conditions, link{Label: s.label(fieldCondition, c), URL: searchParams{Conditions: []string{c}}.url("/search")})
+	}
+	for _, m := range rec.Tags.Mechanisms {
+		d.Mechanisms = append(d.Mechanisms, link{Label: s.label(fieldTopic, m), URL: searchParams{Mechanisms: []string{m}}.url("/search")})
+	}
+	d.Evidence = link{Label: evidenceLabel(rec.Tags.Evidence), URL: searchParams{Evidence: []string{rec.Tags.Evidence}}.url("/search")}
+	d.Species = speciesLabel(rec.Tags.Species)
+	for _, st := range cite.Styles {
+		text, html := cite.Reference(st, a)
+		d.Citations = append(d.Citations, citation{Style: string(st), Label: citeStyleLabel(st), Text: text, HTML: html})
+	}
+	for _, f := range cite.Formats {
+		d.Exports = append(d.Exports, link{Label: formatLabel(f), URL: exportURL(f, a.PMID)})
+	}
+	if a.Retracted {
+		d.Retraction = s.retractionNotice(a)
+	}
+	d.Similar = s.similar(r, a)
+	if u, ok := account.CurrentUser(r); ok {
+		d.CanCollect = true
+		if d.MyCollections, err = s.colls.List(r.Context(), u); err != nil {
+			s.log.Error("article: list collections", "err", err)
+		}
+		in, err := s.colls.Containing(r.Context(), u, a.PMID)
+		if err != nil {
+			s.log.Error("article: collections containing", "pmid", a.PMID, "err", err)
+		}
+		for _, c := range in {
+			d.In = append(d.In, link{Label: c.Name, URL: collectionURL(c.ID)})
+		}
+	}
+	s.render(w, r, http.StatusOK, "article", &d)
+}
+
+func exportURL(f cite.Format, pmids ...uint64) string {
+	var b strings.Builder
+	b.WriteString("/api/v1/export?format=" + string(f))
+	for _, p := range pmids {
+		b.WriteString("&pmid=" + strconv.FormatUint(p, 10))
+	}
+	return b.String()
+}
+
+// authorViews numbers each distinct affiliation once, in order of first use.
+func authorViews(authors []pubmed.Author) ([]authorView, []string) {
+	var (
+		out    []authorView
+		affils []string
+		number = map[string]int{}
+	)
+	for _, au := range authors {
+		v := authorView{ORCID: au.ORCID}
+		switch {
+		case au.CollectiveName != "":
+			v.Name = au.CollectiveName
+		default:
+			v.Name = strings.TrimSpace(strings.Join([]string{au.ForeName, au.LastName, au.Suffix}, " "))
+			if au.ForeName == "" && au.Initials != "" {
+				v.Name = au.Initials + " " + au.LastName
+			}
+		}
+		for _, af := range au.Affiliations {
+			n, ok := number[af]
+			if !ok {
+				affils = append(affils, af)
+				n = len(affils)
+				number[af] = n
+			}
+			v.Affil = append(v.Affil, n)
+		}
+		out = append(out, v)
+	}
+	return out, affils
+}
+
+// publishedLine describes the journal issue: date;volume(issue):pages.
+func publishedLine(a *pubmed.Article) string {
+	var b strings.Builder
+	b.WriteString(dateText(a.PubDate))
+	if j := a.Journal; j.Volume != "" || j.Issue != "" {
+		b.WriteString(";" + j.Volume)
+		if j.Issue != "" {
+			b.WriteString("(" + j.Issue + ")")
+		}
+	}
+	if a.Pagination != "" {
+		b.WriteString(":" + a.Pagination)
+	}
+	return strings.TrimPrefix(b.String(), ";")
+}
+
+func dateText(d pubmed.Date) string {
+	switch {
+	case d.MedlineDate != "":
+		return d.MedlineDate
+	case d.Year == 0:
+		return ""
+	}
+	s := strconv.Itoa(d.Year)
+	switch {
+	case d.Season != "":
+		s += " " + d.Season
+	case d.Month >= 1 && d.Month <= 12:
+		s += " " + time.Month(d.Month).String()[:3]
+		if d.Day > 0 {
+			s += " " + strconv.Itoa(d.Day)
+		}
+	}
+	return s
+}
+
+func articleLinks(a *pubmed.Article) []link {
+	pmid := strconv.FormatUint(a.PMID, 10)
+	links := []link{{Label: "PubMed", URL: "https://pubmed.ncbi.nlm.nih.gov/" + pmid + "/"}}
+	doi := a.IDs.DOI
+	if doi == "" {
+		for _, e := range a.ELocationIDs {
+			if e.Type == "doi" {
+				doi = e.Value
+				break
+			}
+		}
+	}
+	if doi != "" {
+		links = append(links, link{Label: "DOI " + doi, URL: "https://doi.org/" + doi})
+	}
+	if a.IDs.PMC != "" {
+		links = append(links, link{Label: "Full text in PMC", URL: "https://pmc.ncbi.nlm.nih.gov/articles/" + a.IDs.PMC + "/"})
+	}
+	return links
+}
+
+// retractionNotice links the notice: here when the library holds it, at
+// PubMed otherwise.
+func (s *server) retractionNotice(a *pubmed.Article) *link {
+	for _, cc := range a.CommentsCorrections {
+		if cc.RefType != "RetractionIn" || cc.PMID == 0 {
+			continue
+		}
+		pmid := strconv.FormatUint(cc.PMID, 10)
+		if _, err := s.lib.Store.Get(cc.PMID); err == nil {
+			return &link{Label: "Read the retraction notice", URL: "/articles/" + pmid}
+		}
+		return &link{Label: "Read the retraction notice on PubMed", URL: "https://pubmed.ncbi.nlm.nih.gov/" + pmid + "/"}
+	}
+	return &link{Label: "See the record on PubMed", URL: "https://pubmed.ncbi.nlm.nih.gov/" + strconv.FormatUint(a.PMID, 10) + "/"}
+}
+
+// similar finds articles like a: a more-like-this query over its MeSH
+// headings (major ones first) and distinctive title words, ranked by
+// relevance, a itself excluded. It shows nothing rather than fail the page.
+func (s *server) similar(r *http.Request, a *pubmed.Article) []hitView {
+	q := similarQuery(a)
+	if q == "" {
+		return nil
+	}
+	res, err := s.lib.Search(r.Context(), index.Request{Q: q, Size: 5})
+	if err != nil {
+		if r.Context().Err() == nil {
+			s.log.Warn("similar articles", "pmid", a.PMID, "query", q, "err", err)
+		}
+		return nil
+	}
+	return s.hitViews(res.Hits)
+}
+
+// Bounds of the more-like-this query: enough terms to rank by overlap, few
+// enough to stay well within the query language's limits.
+const (
+	similarMeSH  = 6
+	similarWords = 8
+)
+
+func similarQuery(a *pubmed.Article) string {
+	var terms []string
+	for _, major := range []bool{true, false} {
+		for _, h := range a.MeSH {
+			if len(terms) == similarMeSH {
+				break
+			}
+			if h.IsMajor() != major {
+				continue
+			}
+			name := strings.Map(func(r rune) rune {
+				if r == '"' || r == '[' || r == ']' {
+					return ' '
+				}
+				return r
+			}, h.DescriptorName)
+			if name = strings.TrimSpace(name); name != "" {
+				terms = append(terms, `"`+name+`"[mh]`)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	words := 0
+	for _, w := range strings.FieldsFunc(strings.ToLower(a.Title), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-'
+	}) {
+		w = strings.Trim(w, "-")
+		if words == similarWords || len([]rune(w)) < 4 || seen[w] || isTitleStopWord(w) || !unicode.IsLetter([]rune(w)[0]) {
+			continue
+		}
+		seen[w] = true
+		words++
+		terms = append(terms, w+"[ti]")
+	}
+	if len(terms) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(terms, " OR ") + ") NOT " + strconv.FormatUint(a.PMID, 10) + "[pmid]"
+}
+
+// isTitleStopWord reports title words that say nothing about a topic.
+func isTitleStopWord(w string) bool {
+	switch w {
+	case "with", "from", "that", "this", "their", "into", "after", "during", "between", "among",
+		"study", "studies", "patients", "effect", "effects", "role", "analysis", "case", "report",
+		"review", "using", "based", "versus", "through", "without", "about", "does", "what", "when",
+		"which", "association", "associated", "clinical", "evaluation", "novel":
+		return true
+	}
+	return false
+}

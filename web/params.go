@@ -1,0 +1,312 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"villi/index"
+	"villi/library"
+	"villi/query"
+	"villi/taxonomy"
+)
+
+// inputError is input a person can fix; handlers answer it with a 400.
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string { return e.msg }
+
+func badInput(format string, args ...any) error {
+	return &inputError{msg: fmt.Sprintf(format, args...)}
+}
+
+// isBadInput reports whether err is the client's to fix: our own checks, or a
+// search the index refused (bad sort, page, cursor or query syntax).
+func isBadInput(err error) bool {
+	var ie *inputError
+	return errors.As(err, &ie) || errors.Is(err, index.ErrBadRequest)
+}
+
+// Field names in the URL, shared by /search, /search.atom and /api/v1/search.
+const (
+	fieldCondition = "condition"
+	fieldTopic     = "topic" // a mechanism; DESIGN.md's API name
+	fieldEvidence  = "evidence"
+	fieldSpecies   = "species"
+)
+
+// searchParams is one search as a URL states it.
+type searchParams struct {
+	Q          string
+	Conditions []string
+	Mechanisms []string
+	Evidence   []string
+	Species    []string
+	From, To   int
+	Sort       string // "" means relevance
+	Page       int    // 1-based
+	Size       int
+	Cursor     string // library.EncodeCursor form; replaces Page
+}
+
+const searchParamNames = "q, condition, topic (or mechanism), evidence, species, from, to, sort, page, size, cursor"
+
+func isSearchParam(name string) bool {
+	switch name {
+	case "q", fieldCondition, fieldTopic, "mechanism", fieldEvidence, fieldSpecies,
+		"from", "to", "sort", "page", "size", "cursor":
+		return true
+	}
+	return false
+}
+
+// parseSearch reads a search from a raw query string. strict (the API)
+// refuses parameters it does not know, so a typo is not silently ignored.
+func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error) {
+	p := searchParams{Page: 1, Size: index.DefaultSize}
+	v, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return p, badInput("the address has a malformed query string: %v", err)
+	}
+	for name, vals := range v {
+		if !isSearchParam(name) {
+			if strict {
+				return p, badInput("unknown parameter %q: use %s", name, searchParamNames)
+			}
+			continue
+		}
+		switch name {
+		case "q", "from", "to", "sort", "page", "size", "cursor":
+			if len(vals) > 1 {
+				return p, badInput("parameter %q is given %d times; give it once", name, len(vals))
+			}
+		}
+	}
+	p.Q = strings.TrimSpace(v.Get("q"))
+	if n := utf8.RuneCountInString(p.Q); n > query.MaxChars {
+		return p, badInput("the query is %d characters long; shorten it to at most %d", n, query.MaxChars)
+	}
+	if p.Conditions, err = slugList(v[fieldCondition], "condition", termSlugs(s.tax.Conditions())); err != nil {
+		return p, err
+	}
+	mechs := append(slices.Clone(v[fieldTopic]), v["mechanism"]...)
+	if p.Mechanisms, err = slugList(mechs, "topic", termSlugs(s.tax.Mechanisms())); err != nil {
+		return p, err
+	}
+	if p.Evidence, err = slugList(v[fieldEvidence], "evidence level", taxonomy.EvidenceLevels()); err != nil {
+		return p, err
+	}
+	if p.Species, err = slugList(v[fieldSpecies], "species", taxonomy.SpeciesValues()); err != nil {
+		return p, err
+	}
+	if p.From, err = yearParam(v.Get("from"), "from"); err != nil {
+		return p, err
+	}
+	if p.To, err = yearParam(v.Get("to"), "to"); err != nil {
+		return p, err
+	}
+	if p.From > 0 && p.To > 0 && p.From > p.To {
+		return p, badInput("the year range %d–%d ends before it starts", p.From, p.To)
+	}
+	switch srt := v.Get("sort"); srt {
+	case "", index.SortRelevance:
+	case index.SortDate, index.SortEvidence:
+		p.Sort = srt
+	default:
+		return p, badInput("unknown sort %q: use relevance, date (newest first) or evidence (strongest first)", srt)
+	}
+	if pg := v.Get("page"); pg != "" {
+		n, err := strconv.Atoi(pg)
+		if err != nil || n < 1 {
+			return p, badInput("page %q: pages are numbered from 1", pg)
+		}
+		if n > index.MaxOffset {
+			return p, badInput("page %d is too deep; follow the next-page links (cursor) instead", n)
+		}
+		p.Page = n
+	}
+	if sz := v.Get("size"); sz != "" {
+		n, err := strconv.Atoi(sz)
+		if err != nil || n < 1 || n > index.MaxSize {
+			return p, badInput("size %q: give between 1 and %d hits per page", sz, index.MaxSize)
+		}
+		p.Size = n
+	}
+	if c := v.Get("cursor"); c != "" {
+		if _, err := library.DecodeCursor(c); err != nil {
+			return p, badInput("the page cursor is not valid (it comes from a previous result's next); start again from page 1")
+		}
+		p.Cursor = c
+	}
+	return p, nil
+}
+
+func termSlugs(terms []taxonomy.Term) []string {
+	out := make([]string, len(terms))
+	for i, t := range terms {
+		out[i] = t.Slug
+	}
+	return out
+}
+
+// slugList splits repeated and comma-separated values, drops duplicates and
+// checks each against valid, naming the first unknown one.
+func slugList(vals []string, what string, valid []string) ([]string, error) {
+	var out []string
+	for _, v := range vals {
+		for _, s := range strings.Split(v, ",") {
+			s = strings.ToLower(strings.TrimSpace(s))
+			if s == "" || slices.Contains(out, s) {
+				continue
+			}
+			if !slices.Contains(valid, s) {
+				return nil, badInput("unknown %s %q: use one of %s", what, s, strings.Join(valid, ", "))
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func yearParam(v, name string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1000 || n > 9999 {
+		return 0, badInput("%s %q is not a year: use four digits, such as 2015", name, v)
+	}
+	return n, nil
+}
+
+// request is the index request for p.
+func (p searchParams) request(facets bool) index.Request {
+	after, _ := library.DecodeCursor(p.Cursor) // checked by parseSearch
+	return index.Request{
+		Q:          p.Q,
+		Conditions: p.Conditions,
+		Mechanisms: p.Mechanisms,
+		Evidence:   p.Evidence,
+		Species:    p.Species,
+		From:       p.From,
+		To:         p.To,
+		Sort:       p.Sort,
+		Page:       p.Page,
+		Size:       p.Size,
+		After:      after,
+		Facets:     facets,
+	}
+}
+
+// filtered reports whether any filter is set (beyond the query).
+func (p searchParams) filtered() bool {
+	return len(p.Conditions)+len(p.Mechanisms)+len(p.Evidence)+len(p.Species) > 0 || p.From > 0 || p.To > 0
+}
+
+// encode writes p as a query string in a fixed, readable order (q first),
+// leaving defaults out.
+func (p searchParams) encode() string {
+	var b strings.Builder
+	add := func(k, v string) {
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(k + "=" + url.QueryEscape(v))
+	}
+	if p.Q != "" {
+		add("q", p.Q)
+	}
+	for _, c := range p.Conditions {
+		add(fieldCondition, c)
+	}
+	for _, m := range p.Mechanisms {
+		add(fieldTopic, m)
+	}
+	for _, e := range p.Evidence {
+		add(fieldEvidence, e)
+	}
+	for _, sp := range p.Species {
+		add(fieldSpecies, sp)
+	}
+	if p.From > 0 {
+		add("from", strconv.Itoa(p.From))
+	}
+	if p.To > 0 {
+		add("to", strconv.Itoa(p.To))
+	}
+	if p.Sort != "" {
+		add("sort", p.Sort)
+	}
+	if p.Page > 1 {
+		add("page", strconv.Itoa(p.Page))
+	}
+	if p.Size != index.DefaultSize && p.Size > 0 {
+		add("size", strconv.Itoa(p.Size))
+	}
+	if p.Cursor != "" {
+		add("cursor", p.Cursor)
+	}
+	return b.String()
+}
+
+// url is path with p's query string.
+func (p searchParams) url(path string) string {
+	if q := p.encode(); q != "" {
+		return path + "?" + q
+	}
+	return path
+}
+
+// clone copies p with its slices, for building neighbouring links. A new
+// search (other filters, other sort) starts again at page 1.
+func (p searchParams) clone() searchParams {
+	c := p
+	c.Conditions = slices.Clone(p.Conditions)
+	c.Mechanisms = slices.Clone(p.Mechanisms)
+	c.Evidence = slices.Clone(p.Evidence)
+	c.Species = slices.Clone(p.Species)
+	c.Page, c.Cursor = 1, ""
+	return c
+}
+
+// field returns a pointer to the slice holding a facet field's values.
+func (p *searchParams) field(name string) *[]string {
+	switch name {
+	case fieldCondition:
+		return &p.Conditions
+	case fieldTopic:
+		return &p.Mechanisms
+	case fieldEvidence:
+		return &p.Evidence
+	case fieldSpecies:
+		return &p.Species
+	}
+	panic("web: no search field " + name)
+}
+
+// without returns p with one value of a facet field removed.
+func (p searchParams) without(field, value string) searchParams {
+	c := p.clone()
+	f := c.field(field)
+	*f = slices.DeleteFunc(*f, func(s string) bool { return s == value })
+	return c
+}
+
+// with returns p with one value of a facet field added.
+func (p searchParams) with(field, value string) searchParams {
+	c := p.clone()
+	f := c.field(field)
+	if !slices.Contains(*f, value) {
+		*f = append(*f, value)
+	}
+	return c
+}
+
+func (p searchParams) has(field, value string) bool {
+	c := p
+	return slices.Contains(*c.field(field), value)
+}

@@ -1,0 +1,244 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"villi/index"
+	"villi/library"
+)
+
+// searchPage is search.html's data.
+type searchPage struct {
+	layout
+	P           searchParams
+	Res         *library.SearchResult
+	Hits        []hitView
+	Facets      []facetGroup
+	Active      []link // active filters; each URL removes its filter
+	ClearURL    string
+	Filtered    bool
+	Sorts       []link
+	Chart       *yearChart
+	Pager       pager
+	First, Last int // 1-based positions of the hits shown
+}
+
+// hitView is one result with its links.
+type hitView struct {
+	library.Hit
+	URL        string
+	Conditions []link
+	Mechanisms []link
+}
+
+// link is a labelled URL; Current marks the one in effect.
+type link struct {
+	Label, URL string
+	Current    bool
+}
+
+type facetGroup struct {
+	Name, Label string
+	Values      []facetValue
+}
+
+type facetValue struct {
+	Value, Label string
+	Count        int
+	Checked      bool
+}
+
+func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
+	p, err := s.parseSearch(r.URL.RawQuery, false)
+	if err != nil {
+		s.renderError(w, r, http.StatusBadRequest, err.Error(), err)
+		return
+	}
+	res, err := s.lib.Search(r.Context(), p.request(true))
+	if err != nil {
+		s.searchFailed(w, r, err)
+		return
+	}
+	d := searchPage{
+		layout: layout{Title: searchTitle(p), Q: p.Q, AtomURL: p.clone().url("/search.atom")},
+		P:      p,
+		Res:    res,
+	}
+	d.Hits = s.hitViews(res.Hits)
+	d.Facets = s.facetGroups(p, res.Facets)
+	d.Active, d.ClearURL = s.activeFilters(p)
+	d.Filtered = p.filtered()
+	d.Sorts = sortLinks(p)
+	d.Chart = newYearChart(p, res.Facets[index.FacetYear])
+	d.Pager = newPager(p, res)
+	if len(res.Hits) > 0 {
+		d.First = (p.Page-1)*p.Size + 1
+		d.Last = d.First + len(res.Hits) - 1
+	}
+	s.render(w, r, http.StatusOK, "search", &d)
+}
+
+// searchFailed answers a failed search: the person's to fix (400, with the
+// syntax error shown where it is one) or ours (500, logged).
+func (s *server) searchFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if isBadInput(err) {
+		s.renderError(w, r, http.StatusBadRequest, err.Error(), err)
+		return
+	}
+	if r.Context().Err() != nil {
+		return // the client went away
+	}
+	s.log.Error("search", "query", r.URL.RawQuery, "err", err)
+	s.renderError(w, r, http.StatusInternalServerError, "The search failed on our side; the error has been logged. Try again in a moment.", nil)
+}
+
+func searchTitle(p searchParams) string {
+	if p.Q != "" {
+		return p.Q + " — search"
+	}
+	return "Search"
+}
+
+func (s *server) hitViews(hits []library.Hit) []hitView {
+	out := make([]hitView, len(hits))
+	for i, h := range hits {
+		v := hitView{Hit: h, URL: "/articles/" + strconv.FormatUint(h.PMID, 10)}
+		for _, c := range h.Conditions {
+			v.Conditions = append(v.Conditions, link{Label: s.label(fieldCondition, c), URL: searchParams{Conditions: []string{c}}.url("/search")})
+		}
+		for _, m := range h.Mechanisms {
+			v.Mechanisms = append(v.Mechanisms, link{Label: s.label(fieldTopic, m), URL: searchParams{Mechanisms: []string{m}}.url("/search")})
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// facetGroups lists each facet's values with counts; a selected value stays
+// listed (checked) even when the current hits no longer carry it.
+func (s *server) facetGroups(p searchParams, facets map[string][]index.FacetCount) []facetGroup {
+	groups := []struct{ field, facet, label string }{
+		{fieldCondition, index.FacetConditions, "Condition"},
+		{fieldTopic, index.FacetMechanisms, "Mechanism"},
+		{fieldEvidence, index.FacetEvidence, "Evidence"},
+		{fieldSpecies, index.FacetSpecies, "Species"},
+	}
+	var out []facetGroup
+	for _, g := range groups {
+		fg := facetGroup{Name: g.field, Label: g.label}
+		seen := map[string]bool{}
+		for _, fc := range facets[g.facet] {
+			seen[fc.Value] = true
+			fg.Values = append(fg.Values, facetValue{Value: fc.Value, Label: s.label(g.field, fc.Value), Count: fc.Count, Checked: p.has(g.field, fc.Value)})
+		}
+		for _, v := range *p.field(g.field) {
+			if !seen[v] {
+				fg.Values = append(fg.Values, facetValue{Value: v, Label: s.label(g.field, v), Checked: true})
+			}
+		}
+		if len(fg.Values) > 0 {
+			out = append(out, fg)
+		}
+	}
+	return out
+}
+
+// activeFilters returns a chip per filter in effect, each linking to the same
+// search without it, and the URL that keeps only the query.
+func (s *server) activeFilters(p searchParams) ([]link, string) {
+	var chips []link
+	for _, field := range []string{fieldCondition, fieldTopic, fieldEvidence, fieldSpecies} {
+		for _, v := range *p.field(field) {
+			chips = append(chips, link{Label: s.label(field, v), URL: p.without(field, v).url("/search")})
+		}
+	}
+	if p.From > 0 || p.To > 0 {
+		c := p.clone()
+		c.From, c.To = 0, 0
+		chips = append(chips, link{Label: yearRange(p.From, p.To), URL: c.url("/search")})
+	}
+	clear := searchParams{Q: p.Q, Sort: p.Sort, Size: p.Size}
+	return chips, clear.url("/search")
+}
+
+func yearRange(from, to int) string {
+	switch {
+	case from > 0 && to > 0 && from == to:
+		return strconv.Itoa(from)
+	case from > 0 && to > 0:
+		return strconv.Itoa(from) + "–" + strconv.Itoa(to)
+	case from > 0:
+		return "since " + strconv.Itoa(from)
+	default:
+		return "until " + strconv.Itoa(to)
+	}
+}
+
+func sortLinks(p searchParams) []link {
+	sorts := []struct{ value, label string }{
+		{"", "Relevance"}, {index.SortDate, "Newest"}, {index.SortEvidence, "Strongest evidence"},
+	}
+	out := make([]link, len(sorts))
+	for i, so := range sorts {
+		c := p.clone()
+		c.Sort = so.value
+		out[i] = link{Label: so.label, URL: c.url("/search"), Current: p.Sort == so.value}
+	}
+	return out
+}
+
+// pager holds the pagination links.
+type pager struct {
+	Prev, Next string
+	Pages      []pageLink
+}
+
+// pageLink is a numbered page; GapBefore marks pages skipped before it.
+type pageLink struct {
+	link
+	GapBefore bool
+}
+
+// newPager links nearby pages by number while they stay within the index's
+// offset limit, and the next page by cursor beyond it.
+func newPager(p searchParams, res *library.SearchResult) pager {
+	var pg pager
+	at := func(n int) string {
+		c := p.clone()
+		c.Page = n
+		return c.url("/search")
+	}
+	maxPage := index.MaxOffset / p.Size
+	last := min(int((res.Total+uint64(p.Size)-1)/uint64(p.Size)), maxPage)
+	if p.Page > 1 && p.Cursor == "" {
+		pg.Prev = at(p.Page - 1)
+	}
+	switch {
+	case res.Next == "":
+	case p.Page+1 <= maxPage && p.Cursor == "":
+		pg.Next = at(p.Page + 1)
+	default:
+		c := p.clone()
+		c.Cursor, c.Page = res.Next, p.Page+1
+		pg.Next = c.url("/search")
+	}
+	if last <= 1 || p.Cursor != "" {
+		return pg
+	}
+	lo, hi := max(1, p.Page-2), min(last, p.Page+2)
+	add := func(n int) {
+		gap := len(pg.Pages) > 0 && pg.Pages[len(pg.Pages)-1].Label != strconv.Itoa(n-1)
+		pg.Pages = append(pg.Pages, pageLink{link{Label: strconv.Itoa(n), URL: at(n), Current: n == p.Page}, gap})
+	}
+	if lo > 1 {
+		add(1)
+	}
+	for n := lo; n <= hi; n++ {
+		add(n)
+	}
+	if hi < last {
+		add(last)
+	}
+	return pg
+}

@@ -1,0 +1,194 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"villi/account"
+	"villi/collection"
+	"villi/library"
+	"villi/taxonomy"
+)
+
+// Options configure New.
+type Options struct {
+	// Library is the open data directory to serve; required.
+	Library *library.Library
+	// Logger receives one line per failed request; nil discards.
+	Logger *slog.Logger
+	// BaseURL is the absolute URL the site is reached at (VILLI_BASE_URL),
+	// used for links that leave the page: Atom feeds. Empty means the
+	// request's own host over http.
+	BaseURL string
+	// Public lets anyone read (search, articles, exports) without logging
+	// in; writing always needs a login. Ignored when Accounts is given.
+	Public bool
+	// Accounts manages logins; nil means one over the library's store with
+	// BaseURL, Public and account's defaults. Pass one to set throttles,
+	// bcrypt cost or a proxy's client address.
+	Accounts *account.Service
+	// NextCrawl, when set, tells the status page and /api/v1/status when the
+	// scheduler starts its next crawl (zero: none scheduled).
+	NextCrawl func() time.Time
+	// HomeCacheTTL is how long the home page's evidence map and lists are
+	// reused while the library keeps changing (a crawl in progress); 0 means
+	// one minute. An unchanged library reuses them indefinitely.
+	HomeCacheTTL time.Duration
+}
+
+// server holds what the handlers share. It is immutable after New except for
+// the home cache and the metrics, which guard themselves.
+type server struct {
+	lib       *library.Library
+	tax       *taxonomy.Taxonomy
+	log       *slog.Logger
+	base      *url.URL
+	nextCrawl func() time.Time
+	accounts  *account.Service
+	colls     *collection.Service
+
+	pages   *pages
+	static  *staticFiles
+	metrics *metrics
+	home    *homeCache
+}
+
+// New returns the handler serving villi's pages, API, health and metrics
+// endpoints. Templates are parsed here, so a broken template is an error at
+// start-up, not a 500 later.
+func New(opts Options) (http.Handler, error) {
+	if opts.Library == nil {
+		return nil, errors.New("web: Options.Library is required")
+	}
+	s := &server{
+		lib:       opts.Library,
+		tax:       opts.Library.Tax,
+		log:       opts.Logger,
+		nextCrawl: opts.NextCrawl,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.tax == nil {
+		s.tax = taxonomy.Default()
+	}
+	if opts.BaseURL != "" {
+		u, err := url.Parse(strings.TrimRight(opts.BaseURL, "/"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("web: base URL %q: want an absolute http(s) URL such as https://villi.example.org", opts.BaseURL)
+		}
+		s.base = u
+	}
+	s.accounts = opts.Accounts
+	if s.accounts == nil {
+		var err error
+		s.accounts, err = account.New(s.lib.Store, account.Config{BaseURL: opts.BaseURL, Public: opts.Public})
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+	}
+	s.colls = collection.New(s.lib.Store)
+	staticFS, err := fs.Sub(assets, "static")
+	if err != nil {
+		return nil, err
+	}
+	if s.static, err = newStaticFiles(staticFS); err != nil {
+		return nil, err
+	}
+	if s.pages, err = parsePages(s.static); err != nil {
+		return nil, err
+	}
+	s.metrics = newMetrics(s.lib.Store)
+	ttl := opts.HomeCacheTTL
+	if ttl <= 0 {
+		ttl = time.Minute
+	}
+	s.home = &homeCache{ttl: ttl}
+
+	mux := http.NewServeMux()
+	s.routes(mux)
+	return s.middleware(mux), nil
+}
+
+// routes registers every route with its guard: read (public or login-only,
+// VILLI_PUBLIC), write (login always) or open (anyone; the user, if any, is
+// loaded for the header). Guards wrap each handler, not the mux, so the
+// request the mux matched keeps its Pattern for the metrics.
+func (s *server) routes(mux *http.ServeMux) {
+	read := func(h http.HandlerFunc) http.Handler { return s.accounts.RequireRead(h) }
+	write := func(h http.HandlerFunc) http.Handler { return s.accounts.RequireLogin(h) }
+	open := func(h http.HandlerFunc) http.Handler { return s.accounts.Sessions(h) }
+
+	// HTML pages.
+	mux.Handle("GET /{$}", read(s.handleHome))
+	mux.Handle("GET /search", read(s.handleSearch))
+	mux.Handle("GET /search.atom", read(s.handleAtom))
+	mux.Handle("GET /articles/{pmid}", read(s.handleArticle))
+	mux.Handle("GET /static/{file...}", s.static)
+	mux.Handle("GET /", open(s.handleNotFound))
+
+	// Logins.
+	mux.Handle("GET /login", open(s.handleLoginForm))
+	mux.Handle("POST /login", open(s.handleLogin))
+	mux.Handle("POST /logout", open(s.handleLogout))
+
+	// Collections: a user's own, so every route needs a login.
+	mux.Handle("GET /collections", write(s.handleCollections))
+	mux.Handle("POST /collections", write(s.handleCreateCollection))
+	mux.Handle("GET /collections/{id}", write(s.handleCollection))
+	mux.Handle("GET /collections/{id}/print", write(s.handleCollectionPrint))
+	mux.Handle("GET /collections/{id}/export", write(s.handleCollectionExport))
+	mux.Handle("POST /collections/{id}/rename", write(s.handleRenameCollection))
+	mux.Handle("POST /collections/{id}/delete", write(s.handleDeleteCollection))
+	mux.Handle("POST /collections/{id}/items/{pmid}/note", write(s.handleSetNote))
+	mux.Handle("POST /collections/{id}/items/{pmid}/move", write(s.handleMoveItem))
+	mux.Handle("POST /collections/{id}/items/{pmid}/remove", write(s.handleRemoveItem))
+	mux.Handle("POST /articles/{pmid}/collect", write(s.handleCollect))
+
+	// JSON API v1.
+	mux.Handle("GET /api/v1/search", read(s.apiSearch))
+	mux.Handle("GET /api/v1/articles/{pmid}", read(s.apiArticle))
+	mux.Handle("GET /api/v1/articles/{pmid}/cite", read(s.apiCite))
+	mux.Handle("GET /api/v1/export", read(s.apiExport))
+	mux.Handle("GET /api/v1/status", read(s.apiStatus))
+	mux.HandleFunc("GET /api/", s.apiNotFound)
+
+	// Operations: for probes and scrapers, without a login.
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.Handle("GET /metrics", s.metrics.handler())
+}
+
+// handleHealth answers 200 while the store and index both answer.
+func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.lib.Store.Count(); err != nil {
+		s.log.Error("health check: store", "err", err)
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if _, err := s.lib.Index.DocCount(); err != nil {
+		s.log.Error("health check: index", "err", err)
+		http.Error(w, "index unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintln(w, "ok")
+}
+
+// absURL turns a site path into an absolute URL, from BaseURL or the request.
+func (s *server) absURL(r *http.Request, path string) string {
+	if s.base != nil {
+		return s.base.String() + path
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
+}

@@ -1,0 +1,57 @@
+// villi.js: small progressive enhancements. Every page works without it.
+"use strict";
+(function () {
+  // Copy buttons: copy the reference text, then say so on the button.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    return new Promise(function (resolve, reject) {
+      var ta = document.createElement("textarea");
+      ta.value = text;
+      ta.setAttribute("readonly", "");
+      ta.className = "sr-only";
+      document.body.appendChild(ta);
+      ta.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      document.body.removeChild(ta);
+      if (ok) { resolve(); } else { reject(new Error("copy refused")); }
+    });
+  }
+  document.querySelectorAll("button.copy[data-copy]").forEach(function (btn) {
+    var label = btn.textContent;
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      copyText(btn.getAttribute("data-copy")).then(function () {
+        btn.textContent = "Copied";
+        btn.classList.add("done");
+      }, function () {
+        btn.textContent = "Select the text above to copy";
+      });
+      window.setTimeout(function () {
+        btn.textContent = label;
+        btn.classList.remove("done");
+      }, 4000);
+    });
+  });
+
+  // Print buttons on printable lists.
+  document.querySelectorAll("button[data-print]").forEach(function (btn) {
+    btn.hidden = false;
+    btn.addEventListener("click", function () { window.print(); });
+  });
+
+  // Filter forms: apply a checkbox at once instead of waiting for the button.
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+    form.addEventListener("change", function (ev) {
+      if (ev.target && ev.target.type === "checkbox") {
+        // Leave empty year boxes out of the address.
+        form.querySelectorAll("input[type=number]").forEach(function (input) {
+          if (input.value === "") { input.disabled = true; }
+        });
+        form.submit();
+      }
+    });
+  });
+})();
