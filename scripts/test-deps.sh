@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what villi's tests need on a fresh Debian machine (make test runs it):
 # Debian's chromium for the browser tests, python3-aiosmtpd for the end-to-end SMTP test,
-# and the npm tools that check every page (html-validate, axe-core on playwright-core).
+# and npm, with which the web tests fetch html-validate and axe-core into ~/.cache.
 # Already-present tools are left alone, so a second run costs a few checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,13 +17,4 @@ if [ ${#apt_need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${apt_need[@]}" >/dev/null
-fi
-
-# npm tools live in .tools/node (git-ignored), pinned in scripts/package.json.
-if [ -f scripts/package.json ]; then
-  mkdir -p .tools/node
-  if ! cmp -s scripts/package.json .tools/node/package.json; then
-    cp scripts/package.json .tools/node/package.json
-    (cd .tools/node && npm install --no-audit --no-fund --ignore-scripts --silent)
-  fi
 fi

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"villi/internal/fixture"
+	"villi/store"
 )
 
 func TestParse_FlagsMayFollowArguments(t *testing.T) {
@@ -72,6 +74,11 @@ func TestImportSearchShow_EndToEnd(t *testing.T) {
 		t.Fatalf("import exit %d: %s", code, errs)
 	}
 
+	runs := lastRuns(t, data)
+	if len(runs) != 1 || runs[0].Kind != "import" || runs[0].Added == 0 || runs[0].Running() {
+		t.Errorf("runs after import = %+v, want one ended import run with records added", runs)
+	}
+
 	out, errs, code := run(t, data, "search", "--json", "cancer", "--size", "2")
 	if code != 0 {
 		t.Fatalf("search exit %d: %s", code, errs)
@@ -107,3 +114,17 @@ func TestImportSearchShow_EndToEnd(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func lastRuns(t *testing.T, data string) []store.Run {
+	t.Helper()
+	s, err := store.Open(filepath.Join(data, "villi.db"), store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	runs, err := s.Runs("", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs
+}

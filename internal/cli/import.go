@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"villi/library"
+	"villi/store"
 )
 
 func runImport(ctx context.Context, e Env, args []string) error {
@@ -32,6 +34,18 @@ func runImport(ctx context.Context, e Env, args []string) error {
 
 	var total library.Summary
 	var failed []error
+	// The run is recorded so the home page and /api/v1/status show the last import.
+	run := store.Run{Kind: "import", Query: strings.Join(files, " "), Started: time.Now().UTC()}
+	defer func() {
+		run.Ended = time.Now().UTC()
+		run.Added, run.Updated, run.Unchanged, run.Deleted = total.Added, total.Updated, total.Unchanged, total.Deleted
+		if err := errors.Join(failed...); err != nil {
+			run.Err = err.Error()
+		}
+		if err := lib.Store.PutRun(&run); err != nil {
+			fmt.Fprintf(e.Stderr, "note: could not record the import run: %v\n", err)
+		}
+	}()
 	for _, name := range files {
 		sum, err := importOne(ctx, e, lib, name)
 		total.Add(sum)
