@@ -7,7 +7,7 @@ VILLI_DATA ?= $(CURDIR)/data
 export VILLI_DATA
 FIXTURES ?= $(CURDIR)/../shared/fixtures
 
-.PHONY: build run test test-short bench lint fuzz clean
+.PHONY: build run test test-short bench lint fuzz clean demo
 
 build:
 	$(GO) build -o $(BIN) ./cmd/villi
@@ -39,3 +39,24 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+# Offline demo: a fake PubMed E-utilities server (cmd/fake-eutils, with NCBI's rate limit and a
+# few injected faults) serving the shared topical records, and a full crawl of the saved queries
+# against it into data/demo. The fake server is stopped when the crawl ends or is interrupted
+# (it runs as a built binary rather than `go run`, so the kill reaches the server itself).
+# A second `make demo` crawls incrementally; rm -rf data/demo to watch a full crawl again.
+DEMO_ADDR   ?= 127.0.0.1:8099
+DEMO_FAULTS ?= 429=0.02,500=0.02,503=0.02,reset=0.02,truncate=0.02,error200=0.02
+DEMO_CMD    ?= crawl
+demo: build
+	$(GO) build -o bin/fake-eutils ./cmd/fake-eutils
+	@mkdir -p data/demo
+	@bin/fake-eutils -addr $(DEMO_ADDR) -quiet -rate-limit -faults '$(DEMO_FAULTS)' $(FIXTURES)/topical 2>data/demo/fake-eutils.log & \
+	fake=$$!; trap 'kill $$fake 2>/dev/null' EXIT INT TERM; \
+	echo "fake E-utilities: loading $(FIXTURES)/topical (log: data/demo/fake-eutils.log)"; \
+	i=0; until grep -q 'msg=serving' data/demo/fake-eutils.log 2>/dev/null; do \
+		kill -0 $$fake 2>/dev/null || { cat data/demo/fake-eutils.log; exit 1; }; \
+		i=$$((i+1)); [ $$i -lt 600 ] || { echo "fake E-utilities did not start"; exit 1; }; sleep 0.1; \
+	done; \
+	VILLI_DATA=$(CURDIR)/data/demo VILLI_EUTILS_URL=http://$(DEMO_ADDR)/entrez/eutils/ \
+	VILLI_NCBI_EMAIL=$${VILLI_NCBI_EMAIL:-demo@example.org} ./$(BIN) $(DEMO_CMD)

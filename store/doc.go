@@ -24,7 +24,8 @@
 //	tombstones
 //	└── <pmid>         → <seq>          its delete's entry in changes, dropped
 //	                                    when the PMID is stored again
-//	cursors                             reserved: crawl cursors
+//	cursors
+//	└── <query name>   → JSON Cursor    edat/mdat committed through; an unfinished pass
 //	runs                                bucket sequence: last run id
 //	└── <id>           → JSON Run       crawl, import and digest runs (PutRun)
 //	subscriptions                       bucket sequence: last subscription id
@@ -45,9 +46,9 @@
 // ChangesSince; one that remembers nothing rebuilds from LastSeq, ForEach
 // and then ChangesSince.
 //
-// The reserved buckets are created empty by migration 1 and have no API
-// yet; later issues fill them and add their accessors here. Schema changes
-// are new entries at the end of the migrations list, never edits of old
+// Every bucket but sessions is created by migration 1, sessions by migration
+// 2; each bucket's accessors live in a file of their own (runs.go,
+// cursors.go, users.go, ...). Schema changes are new entries at the end of the migrations list, never edits of old
 // ones; a file whose schema_version is newer than the binary's list is
 // refused (ErrSchemaTooNew).
 package store
