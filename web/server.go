@@ -12,6 +12,7 @@ import (
 
 	"villi/account"
 	"villi/collection"
+	"villi/digest"
 	"villi/library"
 	"villi/taxonomy"
 )
@@ -40,6 +41,11 @@ type Options struct {
 	// reused while the library keeps changing (a crawl in progress); 0 means
 	// one minute. An unchanged library reuses them indefinitely.
 	HomeCacheTTL time.Duration
+	// Digest runs the weekly digest subscriptions behind the sign-up,
+	// confirm, manage and unsubscribe pages and the admin page's subscriber
+	// list; nil means digests are not configured: those pages say so and
+	// the admin page leaves the subscribers out.
+	Digest *digest.Service
 }
 
 // server holds what the handlers share. It is immutable after New except for
@@ -52,6 +58,7 @@ type server struct {
 	nextCrawl func() time.Time
 	accounts  *account.Service
 	colls     *collection.Service
+	digest    *digest.Service
 
 	pages   *pages
 	static  *staticFiles
@@ -71,6 +78,7 @@ func New(opts Options) (http.Handler, error) {
 		tax:       opts.Library.Tax,
 		log:       opts.Logger,
 		nextCrawl: opts.NextCrawl,
+		digest:    opts.Digest,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -44,11 +44,9 @@ func runCrawl(ctx context.Context, e Env, args []string) error {
 			return fmt.Errorf("%w: --since %q: want a date as YYYY-MM-DD", errUsage, *since)
 		}
 	}
-	queries := crawler.DefaultQueries()
-	if *queriesFile != "" {
-		if queries, err = crawler.LoadQueries(*queriesFile); err != nil {
-			return err
-		}
+	queries, err := savedQueries(envWith(e, "VILLI_QUERIES", *queriesFile))
+	if err != nil {
+		return err
 	}
 	selected, err := crawler.Select(queries, names)
 	if err != nil {
@@ -74,15 +72,9 @@ func runCrawl(ctx context.Context, e Env, args []string) error {
 	if maxRetries <= 0 {
 		maxRetries = -1 // crawler.Config reads 0 as "the default"
 	}
-	c, err := crawler.New(crawler.Config{
-		BaseURL:    *baseURL,
-		APIKey:     e.Getenv("VILLI_NCBI_API_KEY"),
-		Email:      *email,
-		BatchSize:  *batch,
-		MaxRetries: maxRetries,
-		Queries:    queries,
-		Logger:     logger,
-	}, lib)
+	cc := crawlerConfig(e, queries, logger)
+	cc.BaseURL, cc.Email, cc.BatchSize, cc.MaxRetries = *baseURL, *email, *batch, maxRetries
+	c, err := crawler.New(cc, lib)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -227,4 +219,38 @@ func printRun(w io.Writer, r store.Run) {
 	for _, f := range r.Failing {
 		fmt.Fprintf(w, "  failed: %s\n", f)
 	}
+}
+
+// savedQueries returns the saved crawl queries: VILLI_QUERIES's file, or the
+// built-in set.
+func savedQueries(e Env) ([]crawler.Query, error) {
+	file := e.Getenv("VILLI_QUERIES")
+	if file == "" {
+		return crawler.DefaultQueries(), nil
+	}
+	return crawler.LoadQueries(file)
+}
+
+// crawlerConfig is the crawler's configuration from the environment, as
+// `villi serve` runs it (villi crawl's flags override the same settings).
+func crawlerConfig(e Env, queries []crawler.Query, log *slog.Logger) crawler.Config {
+	return crawler.Config{
+		BaseURL: envOr(e, "VILLI_EUTILS_URL", crawler.DefaultBaseURL),
+		APIKey:  e.Getenv("VILLI_NCBI_API_KEY"),
+		Email:   e.Getenv("VILLI_NCBI_EMAIL"),
+		Queries: queries,
+		Logger:  log,
+	}
+}
+
+// envWith returns e with key set to value (a flag overriding its env default).
+func envWith(e Env, key, value string) Env {
+	get := e.Getenv
+	e.Getenv = func(k string) string {
+		if k == key {
+			return value
+		}
+		return get(k)
+	}
+	return e
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,7 +33,7 @@ func mailFlags(fs *flag.FlagSet, e Env) *mailConfig {
 }
 
 // service builds the digest service; SMTP comes from VILLI_SMTP_URL.
-func (m *mailConfig) service(lib *library.Library, e Env, cfg *config) (*digest.Service, error) {
+func (m *mailConfig) service(lib *library.Library, e Env, log *slog.Logger) (*digest.Service, error) {
 	loc, err := time.LoadLocation(m.tz)
 	if err != nil {
 		return nil, fmt.Errorf("%w: time zone %q: %v", errUsage, m.tz, err)
@@ -42,7 +43,7 @@ func (m *mailConfig) service(lib *library.Library, e Env, cfg *config) (*digest.
 		From:     m.from,
 		BaseURL:  m.baseURL,
 		Location: loc,
-		Logger:   cfg.logger(e),
+		Logger:   log,
 	}
 	if sec := e.Getenv("VILLI_SECRET"); sec != "" {
 		dc.Secret = []byte(sec)
@@ -73,7 +74,7 @@ func runDigest(ctx context.Context, e Env, args []string) error {
 		return err
 	}
 	defer lib.Close()
-	svc, err := mc.service(lib, e, cfg)
+	svc, err := mc.service(lib, e, cfg.logger(e))
 	if err != nil {
 		return err
 	}
@@ -163,7 +164,7 @@ func runSubscription(ctx context.Context, e Env, args []string) error {
 		return err
 	}
 	defer lib.Close()
-	svc, err := mc.service(lib, e, cfg)
+	svc, err := mc.service(lib, e, cfg.logger(e))
 	if err != nil {
 		return err
 	}

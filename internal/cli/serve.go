@@ -12,6 +12,11 @@ import (
 	"time"
 
 	"villi/account"
+	"villi/crawler"
+	"villi/digest"
+	"villi/library"
+	"villi/schedule"
+	"villi/store"
 	"villi/web"
 )
 
@@ -40,6 +45,14 @@ func runServe(ctx context.Context, e Env, args []string) error {
 	}
 	log := cfg.logger(e)
 	start := time.Now()
+	sched, err := schedule.FromEnv(e.Getenv)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	queries, err := savedQueries(e)
+	if err != nil {
+		return err
+	}
 
 	lib, err := cfg.open(ctx, nil)
 	if err != nil {
@@ -58,11 +71,22 @@ func runServe(ctx context.Context, e Env, args []string) error {
 			log.Warn("reading needs a login and no user exists yet: add one with `villi user add EMAIL` (or serve with VILLI_PUBLIC=true)")
 		}
 	}
+	crawl, err := crawler.New(crawlerConfig(e, queries, log), lib)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	mails, err := digestService(e, lib, *baseURL, log)
+	if err != nil {
+		return err
+	}
+	sc := schedule.New(sched.Location, log)
 	handler, err := web.New(web.Options{
-		Library:  lib,
-		Logger:   log,
-		BaseURL:  *baseURL,
-		Accounts: accounts,
+		Library:   lib,
+		Logger:    log,
+		BaseURL:   *baseURL,
+		Accounts:  accounts,
+		Digest:    mails,
+		NextCrawl: func() time.Time { return sc.Next(schedule.Crawl) },
 	})
 	if err != nil {
 		return err
@@ -80,10 +104,13 @@ func runServe(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	// Background jobs (the scheduled crawl and digest) start here, each with
-	// jobs.Go; web.Options.NextCrawl tells the status page their schedule.
-	// They stop at jobs.Shutdown, after the HTTP server.
+	// Background jobs: the scheduled crawl and digest, and the hourly check
+	// for an overdue digest. They stop at jobs.Shutdown, after the HTTP server.
 	jobs := newJobs(ctx, log)
+	if err := startSchedule(jobs, sc, sched, lib, crawl, mails, log); err != nil {
+		ln.Close()
+		return err
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -112,6 +139,102 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		log.Info("villi serve: stopped")
 	}
 	return err
+}
+
+// startSchedule puts the daily crawl and the weekly digest on the cron
+// schedule, starts the first crawl at once on an empty library (cron would
+// wait for the next day), and checks every hour whether this week's digest is
+// overdue (cron does not catch up runs missed while villi was down, and a
+// failed send is retried within its week).
+func startSchedule(j *jobs, sc *schedule.Scheduler, set schedule.Settings, lib *library.Library,
+	crawl *crawler.Crawler, mails *digest.Service, log *slog.Logger) error {
+	err := sc.AddCrawl(set.CrawlSpec, func(ctx context.Context) {
+		run, err := crawl.Run(ctx, crawler.RunOptions{})
+		logCrawl(log, run, err)
+	})
+	if err != nil {
+		return fmt.Errorf("%w: VILLI_CRAWL_SPEC: %v", errUsage, err)
+	}
+	if mails != nil {
+		err := sc.AddDigest(set.DigestSpec, func(ctx context.Context) {
+			if _, err := mails.Run(ctx, time.Now(), digest.RunOptions{}); err != nil && ctx.Err() == nil {
+				log.Error("digest run failed", "err", err)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("%w: VILLI_DIGEST_SPEC: %v", errUsage, err)
+		}
+	}
+	sc.Start()
+	j.Go("scheduler", func(ctx context.Context) error {
+		<-ctx.Done()
+		stop, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		return sc.Stop(stop)
+	})
+
+	if n, err := lib.Store.Count(); err == nil && n == 0 {
+		log.Info("the library is empty: starting the first crawl now", "next_scheduled", sc.Next(schedule.Crawl))
+		sc.RunNow(schedule.Crawl)
+	}
+	if mails != nil {
+		j.Go("digest catch-up", func(ctx context.Context) error {
+			tick := time.NewTicker(time.Hour)
+			defer tick.Stop()
+			for {
+				if due, err := mails.Overdue(time.Now()); err != nil {
+					log.Warn("digest: cannot tell whether this week's digest is overdue", "err", err)
+				} else if due {
+					log.Info("this week's digest is overdue: sending it now")
+					sc.RunNow(schedule.Digest)
+				}
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-tick.C:
+				}
+			}
+		})
+	}
+	log.Info("schedule", "crawl", set.CrawlSpec, "next_crawl", sc.Next(schedule.Crawl),
+		"digest", digestState(mails, set.DigestSpec), "tz", set.Location.String())
+	return nil
+}
+
+func digestState(mails *digest.Service, spec string) string {
+	if mails == nil {
+		return "off (set VILLI_SMTP_URL and VILLI_MAIL_FROM)"
+	}
+	return spec
+}
+
+// logCrawl says how a scheduled crawl ended; an unreachable PubMed gets the
+// way out (importing files) spelled out, as the home page does.
+func logCrawl(log *slog.Logger, run store.Run, err error) {
+	switch {
+	case errors.Is(err, crawler.ErrUnreachable):
+		log.Error("crawl: PubMed cannot be reached from this machine; "+
+			"check the network or VILLI_EUTILS_URL, or import PubMed's baseline files with `villi import FILE.xml.gz`", "err", err)
+	case err != nil && !errors.Is(err, context.Canceled):
+		log.Error("crawl failed", "err", err, "failing", run.Failing)
+	default:
+		log.Info("crawl done", "added", run.Added, "updated", run.Updated, "deleted", run.Deleted,
+			"requests", run.Requests, "retries", run.Retries, "took", run.Ended.Sub(run.Started).Round(time.Second))
+	}
+}
+
+// digestService builds the digest service when mail is configured; without
+// VILLI_SMTP_URL digests are off (nil) and the sign-up pages say so.
+func digestService(e Env, lib *library.Library, baseURL string, log *slog.Logger) (*digest.Service, error) {
+	if e.Getenv("VILLI_SMTP_URL") == "" {
+		log.Warn("digest e-mails are off: set VILLI_SMTP_URL (and VILLI_MAIL_FROM) to send them")
+		return nil, nil
+	}
+	if baseURL == "" {
+		baseURL = "http://" + envOr(e, "VILLI_ADDR", "127.0.0.1:8080")
+	}
+	mc := &mailConfig{from: e.Getenv("VILLI_MAIL_FROM"), baseURL: baseURL, tz: envOr(e, "VILLI_TZ", "UTC")}
+	return mc.service(lib, e, log)
 }
 
 // jobs runs serve's background jobs under one context: Shutdown cancels it

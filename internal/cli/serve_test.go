@@ -3,11 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -15,7 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"villi/fakeeutils"
 	"villi/internal/fixture"
+	"villi/store"
+	"villi/web"
 )
 
 // syncBuffer is a buffer that serve's logger and the test read concurrently.
@@ -47,7 +54,11 @@ func startServe(t *testing.T, data string, env map[string]string, args ...string
 			if k == "VILLI_DATA" {
 				return data
 			}
-			return env[k]
+			if v, ok := env[k]; ok || k != "VILLI_EUTILS_URL" {
+				return v
+			}
+			// Tests never reach the real NCBI: a port nothing listens on.
+			return "http://127.0.0.1:9/entrez/eutils/"
 		},
 		Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs,
 	}
@@ -204,5 +215,96 @@ func TestJobs_ShutdownCancelsAndWaits(t *testing.T) {
 	}
 	if l := logs.String(); !strings.Contains(l, "PubMed unreachable") || strings.Contains(l, "context canceled") {
 		t.Errorf("logs %q: want the failure logged once and cancellation not logged", l)
+	}
+}
+
+// statusOf reads /api/v1/status.
+func statusOf(t *testing.T, base string) web.Status {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st web.Status
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatalf("status is not JSON: %v", err)
+	}
+	return st
+}
+
+// waitForCrawl polls the status API until a crawl has ended.
+func waitForCrawl(t *testing.T, base string, logs *syncBuffer) *store.Run {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if st := statusOf(t, base); st.LastCrawl != nil {
+			return st.LastCrawl
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no crawl ended within 60 s:\n%s", logs.String())
+	return nil
+}
+
+func TestServe_EmptyLibraryCrawlsAtOnce(t *testing.T) {
+	fake := fakeeutils.New(fakeeutils.Config{})
+	if err := fake.LoadFile(fixture.Path(t, "mattgrayson__pubmed/example-data__efetch.xml")); err != nil {
+		t.Fatal(err)
+	}
+	want := fake.Match("cancer", "", "", "")
+	if len(want) == 0 {
+		t.Fatal("fixture has no record matching the test query")
+	}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	queries := filepath.Join(t.TempDir(), "queries.txt")
+	if err := os.WriteFile(queries, []byte("cancer: cancer\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	base, logs, _, _ := startServe(t, t.TempDir(), map[string]string{
+		"VILLI_PUBLIC":     "true",
+		"VILLI_EUTILS_URL": srv.URL + "/entrez/eutils/",
+		"VILLI_NCBI_EMAIL": "test@example.org",
+		"VILLI_QUERIES":    queries,
+	})
+	run := waitForCrawl(t, base, logs)
+	if run.Err != "" || run.Added != len(want) {
+		t.Fatalf("first crawl: added %d, error %q; want %d added and no error", run.Added, run.Err, len(want))
+	}
+	st := statusOf(t, base)
+	if st.Records != len(want) || st.NextCrawl == nil || !st.NextCrawl.After(time.Now()) {
+		t.Errorf("status: %d records, next crawl %v; want %d records and a next crawl ahead", st.Records, st.NextCrawl, len(want))
+	}
+}
+
+func TestServe_UnreachablePubMedIsSaidPlainly(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close() // nothing listens there any more: connections are refused
+
+	base, logs, _, _ := startServe(t, t.TempDir(), map[string]string{
+		"VILLI_PUBLIC":     "true",
+		"VILLI_EUTILS_URL": "http://" + dead + "/entrez/eutils/",
+	})
+	run := waitForCrawl(t, base, logs)
+	if !strings.Contains(run.Err, "cannot reach") {
+		t.Errorf("crawl error = %q, want it to say PubMed cannot be reached", run.Err)
+	}
+	if !strings.Contains(logs.String(), "villi import") {
+		t.Errorf("serve's log does not say how to import files instead:\n%s", logs.String())
+	}
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(page), "cannot reach") {
+		t.Errorf("home page does not show the crawl error plainly")
 	}
 }
