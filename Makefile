@@ -12,14 +12,19 @@ FIXTURES ?= $(CURDIR)/../shared/fixtures
 build:
 	$(GO) build -o $(BIN) ./cmd/villi
 
-# The main job. Until `villi serve` lands this imports the shared real PubMed samples into
-# $(VILLI_DATA) and runs a search, so a newcomer sees the whole spine work end to end.
+# The main job: the web UI, JSON API and scheduler (daily crawl, weekly digest) on
+# http://127.0.0.1:8080/ (VILLI_ADDR). Reading is public here so a newcomer sees the library
+# at once; set VILLI_PUBLIC=false and `villi user add EMAIL` for a login-only site. With no
+# records yet it starts the first crawl of PubMed at once; where PubMed cannot be reached the
+# home page says so — `make demo` crawls a local fake PubMed instead.
 run: build
-	./$(BIN) import $(FIXTURES)/pubmed/mattgrayson__pubmed/*.xml $(FIXTURES)/pubmed/JULIELab__jcore-base/*pubmedsample18n0001.xml.gz
-	./$(BIN) search --facets gut microbiota
+	VILLI_PUBLIC=$${VILLI_PUBLIC:-true} ./$(BIN) serve
 
+# Installs what the tests need (chromium, python3-aiosmtpd, npm; scripts/test-deps.sh),
+# then runs every test with the race detector.
 test:
-	$(GO) test -race -timeout 30m ./...
+	bash scripts/test-deps.sh
+	$(GO) test -race -timeout 60m ./...
 
 test-short:
 	$(GO) test -short ./...
@@ -41,13 +46,14 @@ clean:
 	rm -rf bin
 
 # Offline demo: a fake PubMed E-utilities server (cmd/fake-eutils, with NCBI's rate limit and a
-# few injected faults) serving the shared topical records, and a full crawl of the saved queries
-# against it into data/demo. The fake server is stopped when the crawl ends or is interrupted
+# few injected faults) serving the shared topical records, and `villi serve` against it into
+# data/demo: open http://127.0.0.1:8080/ and watch the first crawl fill the library
+# (DEMO_CMD=crawl runs one crawl on the command line instead). The fake server is stopped when villi ends or is interrupted
 # (it runs as a built binary rather than `go run`, so the kill reaches the server itself).
 # A second `make demo` crawls incrementally; rm -rf data/demo to watch a full crawl again.
 DEMO_ADDR   ?= 127.0.0.1:8099
 DEMO_FAULTS ?= 429=0.02,500=0.02,503=0.02,reset=0.02,truncate=0.02,error200=0.02
-DEMO_CMD    ?= crawl
+DEMO_CMD    ?= serve
 demo: build
 	$(GO) build -o bin/fake-eutils ./cmd/fake-eutils
 	@mkdir -p data/demo
@@ -58,5 +64,5 @@ demo: build
 		kill -0 $$fake 2>/dev/null || { cat data/demo/fake-eutils.log; exit 1; }; \
 		i=$$((i+1)); [ $$i -lt 600 ] || { echo "fake E-utilities did not start"; exit 1; }; sleep 0.1; \
 	done; \
-	VILLI_DATA=$(CURDIR)/data/demo VILLI_EUTILS_URL=http://$(DEMO_ADDR)/entrez/eutils/ \
+	VILLI_PUBLIC=$${VILLI_PUBLIC:-true} VILLI_DATA=$(CURDIR)/data/demo VILLI_EUTILS_URL=http://$(DEMO_ADDR)/entrez/eutils/ \
 	VILLI_NCBI_EMAIL=$${VILLI_NCBI_EMAIL:-demo@example.org} ./$(BIN) $(DEMO_CMD)
