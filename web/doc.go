@@ -3,12 +3,16 @@
 // embedded in the binary and parsed once at start-up.
 //
 // Every handler parses and validates its input, makes one call into library,
-// cite or the store, and renders the answer. Bad input gets a 4xx with a
+// cite, digest, account or the store, and renders the answer. Bad input gets a 4xx with a
 // message a person understands (JSON under /api/, a page elsewhere), never a
 // 500. Every response carries strict security headers (a CSP without
 // unsafe-inline, nosniff, frame-ancestors 'none', a Referrer-Policy), state
 // changing requests pass http.CrossOriginProtection, and request bodies,
-// query strings and parameter counts are bounded.
+// query strings and parameter counts are bounded. Two exceptions, each
+// narrow: the RFC 8058 one-click unsubscribe POST bypasses cross-origin
+// protection (its signed token, not a cookie, authorises it), and the digest
+// preview's mail frame is a sandboxed, script-less document allowed the
+// mail's inline styles.
 //
 // It must not hold business logic: searching, tagging, citing and storing
 // belong to library, taxonomy, cite and store.

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"villi/digest"
 )
 
 // Request limits: a search needs a few hundred bytes; a pasted document
@@ -28,6 +30,11 @@ func (s *server) middleware(mux http.Handler) http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusForbidden, "cross-origin request refused: submit forms from villi's own pages")
 	}))
+	// RFC 8058 one-click unsubscribe: mail providers POST from their own
+	// servers, and a webmail page may POST cross-site. The signed token in
+	// the URL, not a cookie, authorises it, so a forged request gains
+	// nothing a link holder could not do anyway.
+	cop.AddInsecureBypassPattern("POST " + digest.PathUnsubscribe)
 	h := cop.Handler(mux)
 	h = s.limits(h)
 	h = s.securityHeaders(h)

@@ -12,6 +12,7 @@ import (
 
 	"villi/account"
 	"villi/collection"
+	"villi/crawler"
 	"villi/digest"
 	"villi/library"
 	"villi/taxonomy"
@@ -46,6 +47,13 @@ type Options struct {
 	// list; nil means digests are not configured: those pages say so and
 	// the admin page leaves the subscribers out.
 	Digest *digest.Service
+	// Queries are the saved crawl queries the admin page lists with their
+	// cursors; nil means crawler.DefaultQueries.
+	Queries []crawler.Query
+	// ClientIP names the client of a request for the sign-up throttle; nil
+	// means the connection's address (IPv6 cut to /64). Behind a reverse
+	// proxy, pass a function that reads the proxy's header.
+	ClientIP func(*http.Request) string
 }
 
 // server holds what the handlers share. It is immutable after New except for
@@ -59,6 +67,9 @@ type server struct {
 	accounts  *account.Service
 	colls     *collection.Service
 	digest    *digest.Service
+	queries   []crawler.Query
+	clientIP  func(*http.Request) string
+	signUps   *throttle
 
 	pages   *pages
 	static  *staticFiles
@@ -79,6 +90,15 @@ func New(opts Options) (http.Handler, error) {
 		log:       opts.Logger,
 		nextCrawl: opts.NextCrawl,
 		digest:    opts.Digest,
+		queries:   opts.Queries,
+		clientIP:  opts.ClientIP,
+		signUps:   newThrottle(signUpEvery, signUpBurst, signUpMaxTracked, nil),
+	}
+	if s.queries == nil {
+		s.queries = crawler.DefaultQueries()
+	}
+	if s.clientIP == nil {
+		s.clientIP = remoteIP
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -125,13 +145,14 @@ func New(opts Options) (http.Handler, error) {
 }
 
 // routes registers every route with its guard: read (public or login-only,
-// VILLI_PUBLIC), write (login always) or open (anyone; the user, if any, is
-// loaded for the header). Guards wrap each handler, not the mux, so the
+// VILLI_PUBLIC), write (login always), admin (administrators) or open
+// (anyone; the user, if any, is loaded for the header). Guards wrap each handler, not the mux, so the
 // request the mux matched keeps its Pattern for the metrics.
 func (s *server) routes(mux *http.ServeMux) {
 	read := func(h http.HandlerFunc) http.Handler { return s.accounts.RequireRead(h) }
 	write := func(h http.HandlerFunc) http.Handler { return s.accounts.RequireLogin(h) }
 	open := func(h http.HandlerFunc) http.Handler { return s.accounts.Sessions(h) }
+	admin := func(h http.HandlerFunc) http.Handler { return s.accounts.RequireLogin(s.requireAdmin(h)) }
 
 	// HTML pages.
 	mux.Handle("GET /{$}", read(s.handleHome))
@@ -158,6 +179,23 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /collections/{id}/items/{pmid}/move", write(s.handleMoveItem))
 	mux.Handle("POST /collections/{id}/items/{pmid}/remove", write(s.handleRemoveItem))
 	mux.Handle("POST /articles/{pmid}/collect", write(s.handleCollect))
+
+	// Weekly digest. Signing up follows the read rule; the links in mails
+	// carry signed tokens, which are what authorise them, so a subscriber
+	// without a login can always confirm, manage and unsubscribe.
+	mux.Handle("GET /subscribe", read(s.handleSubscribeForm))
+	mux.Handle("POST /subscribe", read(s.handleSubscribe))
+	mux.Handle("GET "+digest.PathConfirm, open(s.handleConfirmForm))
+	mux.Handle("POST "+digest.PathConfirm, open(s.handleConfirm))
+	mux.Handle("GET "+digest.PathManage, open(s.handleManageForm))
+	mux.Handle("POST "+digest.PathManage, open(s.handleManage))
+	mux.Handle("GET "+digest.PathUnsubscribe, open(s.handleUnsubscribeForm))
+	mux.Handle("POST "+digest.PathUnsubscribe, open(s.handleUnsubscribe))
+
+	// Administration.
+	mux.Handle("GET /admin", admin(s.handleAdmin))
+	mux.Handle("GET "+digest.PathPreview, admin(s.handlePreview))
+	mux.Handle("GET "+pathPreviewMail, admin(s.handlePreviewMail))
 
 	// JSON API v1.
 	mux.Handle("GET /api/v1/search", read(s.apiSearch))

@@ -100,7 +100,7 @@ func printHelp(w io.Writer) {
 	for _, c := range cs {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nenvironment (each also a flag of the commands that use it):")
+	fmt.Fprintln(w, "\nenvironment (most are also flags of the commands that use them; secrets are env only):")
 	fmt.Fprintln(w, "  VILLI_DATA data directory; VILLI_ADDR, VILLI_BASE_URL, VILLI_PUBLIC web server;")
 	fmt.Fprintln(w, "  VILLI_EUTILS_URL, VILLI_NCBI_API_KEY, VILLI_NCBI_EMAIL, VILLI_QUERIES crawling;")
 	fmt.Fprintln(w, "  VILLI_CRAWL_SPEC, VILLI_DIGEST_SPEC, VILLI_TZ schedule; VILLI_SMTP_URL, VILLI_MAIL_FROM,")

@@ -86,6 +86,7 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		BaseURL:   *baseURL,
 		Accounts:  accounts,
 		Digest:    mails,
+		Queries:   queries,
 		NextCrawl: func() time.Time { return sc.Next(schedule.Crawl) },
 	})
 	if err != nil {
