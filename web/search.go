@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"villi/index"
@@ -22,6 +23,9 @@ type searchPage struct {
 	Chart       *yearChart
 	Pager       pager
 	First, Last int // 1-based positions of the hits shown
+	// DigestURL pre-fills the digest sign-up with this search's query,
+	// conditions and mechanisms; empty when the server sends no mail.
+	DigestURL string
 }
 
 // hitView is one result with its links.
@@ -72,6 +76,9 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	d.Sorts = sortLinks(p)
 	d.Chart = newYearChart(p, res.Facets[index.FacetYear])
 	d.Pager = newPager(p, res)
+	if s.digest != nil {
+		d.DigestURL = digestURL(p)
+	}
 	if len(res.Hits) > 0 {
 		d.First = (p.Page-1)*p.Size + 1
 		d.Last = d.First + len(res.Hits) - 1
@@ -241,4 +248,19 @@ func newPager(p searchParams, res *library.SearchResult) pager {
 		add(last)
 	}
 	return pg
+}
+
+// digestURL is the sign-up page pre-filled with what a weekly digest of this
+// search can follow: the query, conditions and mechanisms.
+func digestURL(p searchParams) string {
+	v := url.Values{}
+	if p.Q != "" {
+		v.Set("q", p.Q)
+	}
+	v["condition"] = p.Conditions
+	v["mechanism"] = p.Mechanisms
+	if q := v.Encode(); q != "" {
+		return "/subscribe?" + q
+	}
+	return "/subscribe"
 }

@@ -539,3 +539,41 @@ func TestSubscribe_FollowsTheReadRule(t *testing.T) {
 	resp, body = submit(t, c, srv.URL, "/subscribe", url.Values{"email": {"member@example.org"}})
 	wantStatus(t, "member's sign-up", resp, body, 200, "Check your inbox")
 }
+
+func TestSearchPage_OffersTheSearchAsADigest(t *testing.T) {
+	tests := []struct {
+		name   string
+		digest bool
+		want   string
+	}{
+		{"digests on", true, `href="/subscribe?condition=celiac&amp;mechanism=microbiome&amp;q=gluten"`},
+		{"digests off", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var srv string
+			if tt.digest {
+				srv = newDigestRig(t, Options{Public: true}).srv.URL
+			} else {
+				srv = newServer(t, newLibrary(t, 20), Options{Public: true}).URL
+			}
+			resp, body := do(t, http.DefaultClient, mustRequest(t, "GET", srv+"/search?q=gluten&condition=celiac&topic=microbiome"))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("search page: %d", resp.StatusCode)
+			}
+			got := strings.Contains(body, "/subscribe?")
+			if got != tt.digest || (tt.digest && !strings.Contains(body, tt.want)) {
+				t.Errorf("digest link present = %v, want %v (%s)", got, tt.digest, tt.want)
+			}
+		})
+	}
+}
+
+func mustRequest(t *testing.T, method, u string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
