@@ -14,6 +14,18 @@
 // store order: the store commit of a batch and its Apply form one critical
 // section.
 //
+// Search divides the work: bleve finds and scores what the query matches;
+// an in-memory doc table (table.go: a row per document with its conditions,
+// mechanisms, evidence, species, year, journal, dates as bitsets and
+// columns, a few MB at 100k records) filters the hits, counts every facet
+// and orders them by date or evidence. Each write builds the next table
+// generation copy-on-write and stamps it into its bleve batch, so a search
+// always pairs a bleve snapshot with the table of the same state. Open
+// loads the table from the postings of one keyword field (fTable). Two
+// caches sit on top, both keyed by table generation and emptied by every
+// write: query evaluations (the hits and scores of a query, reused when the
+// same query is refined by filters, sort or page) and whole results.
+//
 // On disk (the directory given to Open):
 //
 //	index.bleve/            scorch index, MappingVersion kept as an internal key

@@ -3,10 +3,6 @@ package index
 import (
 	"sort"
 	"strconv"
-	"strings"
-
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
 
 	"villi/taxonomy"
 )
@@ -25,60 +21,86 @@ const (
 // facets return every value present.
 const MaxJournals = 50
 
-// allFacetValues is larger than the number of distinct facet values any
-// index reaches (slugs, years and journals), so bleve returns them all.
-const allFacetValues = 1 << 20
+// facets counts the facet values of the hits from the doc table: one
+// popcount per category value, one pass over the hits for years and
+// journals. Facets are sorted by count then value, except evidence
+// (strongest first) and year (chronological). Only values present are
+// listed.
+func (t *table) facets(d *docs, hits bitset) map[string][]FacetCount {
+	d.mu.RLock()
+	var catNames [numCats][]string
+	for c := range catNames {
+		catNames[c] = d.cats[c].names
+	}
+	years, journals := d.years.names, d.journals.names
+	d.mu.RUnlock()
 
-func addFacets(sr *bleve.SearchRequest) {
-	sr.AddFacet(fFacet, bleve.NewFacetRequest(fFacet, allFacetValues))
-}
-
-// facets splits bleve's counts of the combined facet field into the named
-// facets, sorted by count then value, except evidence (strongest first) and
-// year (chronological). Only values present are listed.
-func facets(res search.FacetResults) map[string][]FacetCount {
 	out := map[string][]FacetCount{
 		FacetConditions: {}, FacetMechanisms: {}, FacetEvidence: {},
 		FacetSpecies: {}, FacetYear: {}, FacetJournal: {},
 	}
-	if fr := res[fFacet]; fr != nil {
-		for _, t := range fr.Terms.Terms() {
-			prefix, value, ok := strings.Cut(t.Term, ":")
-			name := facetPrefix[prefix]
-			if !ok || name == "" || t.Count <= 0 {
+	for c, bs := range t.cats {
+		name := catFacet[c]
+		for id, b := range bs {
+			if id == 0 || id >= len(catNames[c]) {
 				continue
 			}
-			out[name] = append(out[name], FacetCount{Value: value, Count: t.Count})
+			if n := hits.andCount(b); n > 0 {
+				out[name] = append(out[name], FacetCount{Value: catNames[c][id], Count: n})
+			}
+		}
+	}
+	yearCount := make([]int, len(years))
+	journalCount := make([]int, len(journals))
+	hits.each(func(row int32) {
+		if y := int(t.yearID[row]); y < len(yearCount) {
+			yearCount[y]++
+		}
+		if j := int(t.journal[row]); j < len(journalCount) {
+			journalCount[j]++
+		}
+	})
+	for id := 1; id < len(yearCount); id++ {
+		if yearCount[id] > 0 {
+			out[FacetYear] = append(out[FacetYear], FacetCount{Value: years[id], Count: yearCount[id]})
+		}
+	}
+	for id := 1; id < len(journalCount); id++ {
+		if journalCount[id] > 0 {
+			out[FacetJournal] = append(out[FacetJournal], FacetCount{Value: journals[id], Count: journalCount[id]})
 		}
 	}
 	for name, counts := range out {
-		switch name {
-		case FacetEvidence:
-			sort.Slice(counts, func(i, j int) bool {
-				ri, rj := taxonomy.EvidenceRank(counts[i].Value), taxonomy.EvidenceRank(counts[j].Value)
-				if ri != rj {
-					return ri < rj
-				}
-				return counts[i].Value < counts[j].Value
-			})
-		case FacetYear:
-			sort.Slice(counts, func(i, j int) bool {
-				yi, _ := strconv.Atoi(counts[i].Value)
-				yj, _ := strconv.Atoi(counts[j].Value)
-				return yi < yj
-			})
-		default:
-			sort.Slice(counts, func(i, j int) bool {
-				if counts[i].Count != counts[j].Count {
-					return counts[i].Count > counts[j].Count
-				}
-				return counts[i].Value < counts[j].Value
-			})
-		}
+		sortFacet(name, counts)
 		if name == FacetJournal && len(counts) > MaxJournals {
-			counts = counts[:MaxJournals]
+			out[name] = counts[:MaxJournals]
 		}
-		out[name] = counts
 	}
 	return out
+}
+
+func sortFacet(name string, counts []FacetCount) {
+	switch name {
+	case FacetEvidence:
+		sort.Slice(counts, func(i, j int) bool {
+			ri, rj := taxonomy.EvidenceRank(counts[i].Value), taxonomy.EvidenceRank(counts[j].Value)
+			if ri != rj {
+				return ri < rj
+			}
+			return counts[i].Value < counts[j].Value
+		})
+	case FacetYear:
+		sort.Slice(counts, func(i, j int) bool {
+			yi, _ := strconv.Atoi(counts[i].Value)
+			yj, _ := strconv.Atoi(counts[j].Value)
+			return yi < yj
+		})
+	default:
+		sort.Slice(counts, func(i, j int) bool {
+			if counts[i].Count != counts[j].Count {
+				return counts[i].Count > counts[j].Count
+			}
+			return counts[i].Value < counts[j].Value
+		})
+	}
 }

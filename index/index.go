@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -25,6 +26,8 @@ var ErrClosed = errors.New("index closed")
 var (
 	keyMappingVersion = []byte("villi_mapping_version")
 	keyAppliedSeq     = []byte("villi_applied_seq")
+	// keyTableGen is the doc table generation a batch brings the index to.
+	keyTableGen = []byte("villi_table_gen")
 )
 
 // Options configure Open.
@@ -32,6 +35,10 @@ type Options struct {
 	// BoltTimeout is how long to wait for another process's lock on the
 	// index before failing; 0 means 1s.
 	BoltTimeout time.Duration
+	// CacheSize is how many search results to keep (see Search); 0 means
+	// DefaultCacheSize, negative turns off both the result cache and the
+	// query evaluation cache.
+	CacheSize int
 }
 
 // Index is an open bleve index. It is safe for concurrent use: searches run
@@ -40,10 +47,15 @@ type Index struct {
 	dir     string
 	timeout time.Duration
 
-	// mu guards bi: Search and Apply hold it shared; Close and the swap at
-	// the end of Rebuild hold it exclusively.
-	mu sync.RWMutex
-	bi bleve.Index
+	// mu guards bi and docs: Search and Apply hold it shared; Close and the
+	// swap at the end of Rebuild hold it exclusively.
+	mu   sync.RWMutex
+	bi   bleve.Index
+	docs *docs // the doc table family of bi
+
+	cache    *resultCache
+	evals    *evalCache
+	families atomic.Uint64 // numbers doc table families, for cache keys
 
 	// wmu serialises writers (Apply, Rebuild, Reconcile), so a rebuild never
 	// misses a batch applied while it ran.
@@ -57,7 +69,10 @@ type Index struct {
 // empty and NeedsRebuild reports true. When another process holds the index
 // it fails within BoltTimeout with an error wrapping store.ErrLocked.
 func Open(dir string, opts Options) (*Index, error) {
-	ix := &Index{dir: dir, timeout: opts.BoltTimeout}
+	ix := &Index{dir: dir, timeout: opts.BoltTimeout, cache: newResultCache(opts.CacheSize)}
+	if opts.CacheSize >= 0 {
+		ix.evals = newEvalCache(DefaultEvalCacheBytes)
+	}
 	if ix.timeout <= 0 {
 		ix.timeout = time.Second
 	}
@@ -66,7 +81,12 @@ func Open(dir string, opts Options) (*Index, error) {
 	case err == nil:
 		v, verr := bi.GetInternal(keyMappingVersion)
 		if verr == nil && string(v) == strconv.Itoa(MappingVersion) {
-			ix.bi = bi
+			d, err := ix.loadDocs(bi)
+			if err != nil {
+				bi.Close()
+				return nil, fmt.Errorf("open index %s: %w", dir, err)
+			}
+			ix.bi, ix.docs = bi, d
 			break
 		}
 		if cerr := bi.Close(); cerr != nil {
@@ -75,7 +95,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		if bi, err = ix.create(dir); err != nil {
 			return nil, err
 		}
-		ix.bi, ix.needsRebuild = bi, true
+		ix.bi, ix.docs, ix.needsRebuild = bi, ix.newDocs(), true
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("open index %s: %w (index still locked after %s)", dir, store.ErrLocked, ix.timeout)
 	default:
@@ -85,7 +105,7 @@ func Open(dir string, opts Options) (*Index, error) {
 		if bi, err = ix.create(dir); err != nil {
 			return nil, err
 		}
-		ix.bi, ix.needsRebuild = bi, true
+		ix.bi, ix.docs, ix.needsRebuild = bi, ix.newDocs(), true
 	}
 	// A rebuild that died leaves its half-built side index; only the process
 	// holding the index lock may remove it.
@@ -158,7 +178,8 @@ func (ix *Index) Close() error {
 		return nil
 	}
 	err := ix.bi.Close()
-	ix.bi = nil
+	ix.bi, ix.docs = nil, nil
+	ix.clearCaches()
 	return err
 }
 
@@ -171,6 +192,50 @@ func (ix *Index) acquire() (bleve.Index, func(), error) {
 		return nil, nil, ErrClosed
 	}
 	return ix.bi, ix.mu.RUnlock, nil
+}
+
+// acquireDocs is acquire that also returns the doc table family.
+func (ix *Index) acquireDocs() (bleve.Index, *docs, func(), error) {
+	ix.mu.RLock()
+	if ix.bi == nil {
+		ix.mu.RUnlock()
+		return nil, nil, nil, ErrClosed
+	}
+	return ix.bi, ix.docs, ix.mu.RUnlock, nil
+}
+
+// newDocs starts an empty doc table family.
+func (ix *Index) newDocs() *docs {
+	d := newDocs()
+	d.id = ix.families.Add(1)
+	return d
+}
+
+// loadDocs reads bi's doc table into memory (see tableload.go).
+func (ix *Index) loadDocs(bi bleve.Index) (*docs, error) {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("load doc table: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("load doc table: %w", err)
+	}
+	defer r.Close()
+	v, err := r.GetInternal(keyTableGen)
+	if err != nil {
+		return nil, fmt.Errorf("load doc table: %w", err)
+	}
+	gen, err := decodeSeq(v)
+	if err != nil {
+		return nil, fmt.Errorf("load doc table: generation: %w", err)
+	}
+	d, err := loadDocs(r, gen)
+	if err != nil {
+		return nil, err
+	}
+	d.id = ix.families.Add(1)
+	return d, nil
 }
 
 // Apply indexes puts and removes deletes in ONE bleve batch, and in the same
@@ -186,26 +251,47 @@ func (ix *Index) Apply(ctx context.Context, puts []store.Record, deletes []uint6
 	return ix.applyLocked(puts, deletes, seq)
 }
 
+// The batch also carries the next doc table generation, staged before the
+// batch so that a search on the new bleve snapshot finds its table.
 func (ix *Index) applyLocked(puts []store.Record, deletes []uint64, seq uint64) error {
-	bi, release, err := ix.acquire()
+	bi, d, release, err := ix.acquireDocs()
 	if err != nil {
 		return err
 	}
 	defer release()
+	base := d.current()
+	tb := d.begin(base)
 	b := bi.NewBatch()
 	for i := range puts {
 		id := strconv.FormatUint(puts[i].Article.PMID, 10)
-		if err := b.Index(id, Document(&puts[i])); err != nil {
+		terms := tableTerms(&puts[i])
+		if err := b.Index(id, document(&puts[i], terms)); err != nil {
+			return fmt.Errorf("index pmid %s: %w", id, err)
+		}
+		if _, err := tb.put(puts[i].Article.PMID, terms); err != nil {
 			return fmt.Errorf("index pmid %s: %w", id, err)
 		}
 	}
 	for _, pmid := range deletes {
 		b.Delete(strconv.FormatUint(pmid, 10))
+		tb.del(pmid)
 	}
+	next := tb.finish(base.gen + 1)
 	b.SetInternal(keyAppliedSeq, encodeSeq(seq))
+	b.SetInternal(keyTableGen, encodeSeq(next.gen))
+	d.stage(next)
 	if err := bi.Batch(b); err != nil {
+		// A batch can fail after bleve made it visible (persisting, say).
+		if v, gerr := bi.GetInternal(keyTableGen); gerr == nil && string(v) == string(encodeSeq(next.gen)) {
+			d.publish(next)
+		} else {
+			d.unstage(next)
+		}
+		ix.clearCaches()
 		return fmt.Errorf("index batch of %d puts, %d deletes: %w", len(puts), len(deletes), err)
 	}
+	d.publish(next)
+	ix.clearCaches()
 	return nil
 }
 
@@ -225,13 +311,22 @@ func appliedSeq(bi bleve.Index) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read applied seq: %w", err)
 	}
-	if len(v) == 0 {
+	seq, err := decodeSeq(v)
+	if err != nil {
+		return 0, fmt.Errorf("read applied seq: %w", err)
+	}
+	return seq, nil
+}
+
+// decodeSeq reads an encodeSeq value; none is 0.
+func decodeSeq(v []byte) (uint64, error) {
+	switch len(v) {
+	case 0:
 		return 0, nil
+	case 8:
+		return binary.BigEndian.Uint64(v), nil
 	}
-	if len(v) != 8 {
-		return 0, fmt.Errorf("read applied seq: %d bytes, want 8", len(v))
-	}
-	return binary.BigEndian.Uint64(v), nil
+	return 0, fmt.Errorf("%d bytes, want 8", len(v))
 }
 
 func encodeSeq(seq uint64) []byte {
@@ -246,4 +341,12 @@ func (ix *Index) DocCount() (uint64, error) {
 	}
 	defer release()
 	return bi.DocCount()
+}
+
+// clearCaches forgets cached results and evaluations: after a write they
+// are unreachable anyway (their keys name the old table generation), and
+// this frees their memory.
+func (ix *Index) clearCaches() {
+	ix.cache.clear()
+	ix.evals.clear()
 }

@@ -12,12 +12,11 @@ import (
 
 	"villi/pubmed"
 	"villi/store"
-	"villi/taxonomy"
 )
 
 // MappingVersion is bumped whenever the mapping or Document changes; Open
 // deletes an index of another version, and NeedsRebuild reports true.
-const MappingVersion = 1
+const MappingVersion = 2
 
 // docType is the only document type; the default mapping is disabled, so
 // anything else handed to bleve is not indexed at all.
@@ -42,36 +41,23 @@ const (
 	fMechanisms  = "mechanisms"
 	fEvidence    = "evidence"
 	fSpecies     = "species"
-	fEvidRank    = "evidence_rank"
 	fYear        = "year"
-	fPubDate     = "pubdate"
 	fEDat        = "edat"
-	fAdded       = "added"
 	fRetracted   = "retracted"
 	fStatus      = "status"
-	// fFacet holds every facet value of a record, prefixed by its facet
-	// ("c:celiac", "y:2015", "j:Gut"), so that counting all facets reads one
-	// doc-values field per hit instead of six; a numeric year alone carries
-	// 16 terms per value. Facet counting dominated search time before.
-	fFacet = "facet"
+	// fTable holds a record's doc-table values as prefixed terms
+	// ("c:celiac", "y:2015", "d:<ns>"; see tableload.go), from which Open
+	// loads the in-memory table. Nothing searches it.
+	fTable = "doctable"
 )
-
-// Facet value prefixes in fFacet.
-var facetPrefix = map[string]string{
-	"c": FacetConditions,
-	"m": FacetMechanisms,
-	"e": FacetEvidence,
-	"s": FacetSpecies,
-	"y": FacetYear,
-	"j": FacetJournal,
-}
 
 // Mapping returns the explicit static mapping of a villi index. It is
 // exported so benchmarks can index the same documents with bleve alone.
 func Mapping() *mapping.IndexMappingImpl {
 	// Phrase queries need positions, so every analysed text field keeps term
 	// vectors, not only the highlighted ones. Nothing goes into _all: queries
-	// name their fields.
+	// name their fields. No field keeps doc values: filters, facets and sorts
+	// come from the doc table. Only the snippet sources are stored.
 	text := func(analyzer string, stored bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = analyzer
@@ -89,25 +75,25 @@ func Mapping() *mapping.IndexMappingImpl {
 		f.DocValues = docValues
 		return f
 	}
-	num := func(docValues bool) *mapping.FieldMapping {
+	num := func() *mapping.FieldMapping {
 		f := bleve.NewNumericFieldMapping()
 		f.Store = false
 		f.IncludeInAll = false
-		f.DocValues = docValues
+		f.DocValues = false
 		return f
 	}
-	date := func(docValues bool) *mapping.FieldMapping {
+	date := func() *mapping.FieldMapping {
 		f := bleve.NewDateTimeFieldMapping()
 		f.Store = false
 		f.IncludeInAll = false
-		f.DocValues = docValues
+		f.DocValues = false
 		return f
 	}
 
 	dm := bleve.NewDocumentStaticMapping()
 	add := func(name string, f *mapping.FieldMapping) { dm.AddFieldMappingsAt(name, f) }
-	add(fPMID, kw(true, false))
-	add(fTitle, text(en.AnalyzerName, true))
+	add(fPMID, kw(false, false))
+	add(fTitle, text(en.AnalyzerName, false))
 	add(fAbstract, text(en.AnalyzerName, true))
 	add(fConclusions, text(en.AnalyzerName, true))
 	add(fMesh, text(en.AnalyzerName, false))
@@ -123,12 +109,9 @@ func Mapping() *mapping.IndexMappingImpl {
 	add(fMechanisms, kw(false, false))
 	add(fEvidence, kw(false, false))
 	add(fSpecies, kw(false, false))
-	add(fFacet, kw(false, true))
-	add(fEvidRank, num(true))
-	add(fYear, num(false))
-	add(fPubDate, date(true))
-	add(fEDat, date(false))
-	add(fAdded, date(false))
+	add(fTable, kw(false, false))
+	add(fYear, num())
+	add(fEDat, date())
 	add(fStatus, kw(false, false))
 	b := bleve.NewBooleanFieldMapping()
 	b.Store, b.IncludeInAll, b.DocValues = false, false, false
@@ -145,20 +128,24 @@ func Mapping() *mapping.IndexMappingImpl {
 	return im
 }
 
-// document is a bleve document; BleveType selects the article mapping.
-type document map[string]any
+// doc is a bleve document; BleveType selects the article mapping.
+type doc map[string]any
 
-func (document) BleveType() string { return docType }
+func (doc) BleveType() string { return docType }
 
 // Document builds the bleve document for a record (exported so benchmarks
 // can index the same documents with bleve alone).
 func Document(rec *store.Record) any {
+	return document(rec, tableTerms(rec))
+}
+
+// document builds the bleve document of a record whose doc table terms
+// (tableTerms) are terms.
+func document(rec *store.Record, terms []string) doc {
 	a := &rec.Article
-	d := document{
+	d := doc{
 		fPMID:      strconv.FormatUint(a.PMID, 10),
 		fTitle:     a.Title,
-		fEvidRank:  float64(taxonomy.EvidenceRank(rec.Tags.Evidence)),
-		fPubDate:   sortDate(a),
 		fRetracted: a.Retracted,
 	}
 	if len(a.Abstract) > 0 {
@@ -241,39 +228,11 @@ func Document(rec *store.Record) any {
 	if e, ok := a.EntrezDate(); ok && e.Year > 0 {
 		d[fEDat] = clampDate(e.Sort())
 	}
-	if !rec.Added.IsZero() {
-		d[fAdded] = clampDate(rec.Added)
-	}
 	if a.Status != "" {
 		d[fStatus] = strings.ToLower(a.Status)
 	}
-	d[fFacet] = facetValues(rec)
+	d[fTable] = terms
 	return d
-}
-
-// facetValues lists a record's values for every facet, prefixed.
-func facetValues(rec *store.Record) []string {
-	t := &rec.Tags
-	out := make([]string, 0, len(t.Conditions)+len(t.Mechanisms)+4)
-	for _, c := range t.Conditions {
-		out = append(out, "c:"+c)
-	}
-	for _, m := range t.Mechanisms {
-		out = append(out, "m:"+m)
-	}
-	if t.Evidence != "" {
-		out = append(out, "e:"+t.Evidence)
-	}
-	if t.Species != "" {
-		out = append(out, "s:"+t.Species)
-	}
-	if y := rec.Article.Year(); y > 0 {
-		out = append(out, "y:"+strconv.Itoa(y))
-	}
-	if j := journalName(rec.Article.Journal); j != "" {
-		out = append(out, "j:"+j)
-	}
-	return out
 }
 
 // isConclusions reports whether an abstract section is the conclusions.
@@ -332,7 +291,7 @@ func sortDate(a *pubmed.Article) time.Time {
 	return noDate
 }
 
-func setStrings(d document, field string, vals []string) {
+func setStrings(d doc, field string, vals []string) {
 	if len(vals) > 0 {
 		d[field] = vals
 	}

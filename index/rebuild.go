@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"villi/store"
 )
@@ -55,9 +56,16 @@ func (ix *Index) rebuildLocked(ctx context.Context, s *store.Store, progress fun
 	if err != nil {
 		return 0, fmt.Errorf("rebuild: %w", err)
 	}
-	done, err := fill(ctx, nb, s, progress)
+	nd := ix.newDocs()
+	done, err := fill(ctx, nb, nd, s, progress)
 	if err == nil {
-		err = nb.SetInternal(keyAppliedSeq, encodeSeq(seq0))
+		b := nb.NewBatch()
+		b.SetInternal(keyAppliedSeq, encodeSeq(seq0))
+		b.SetInternal(keyTableGen, encodeSeq(nd.cur.gen))
+		err = nb.Batch(b)
+	}
+	if err == nil {
+		err = forceMerge(ctx, nb)
 	}
 	if cerr := nb.Close(); err == nil {
 		err = cerr
@@ -65,7 +73,7 @@ func (ix *Index) rebuildLocked(ctx context.Context, s *store.Store, progress fun
 	if err != nil {
 		return done, errors.Join(fmt.Errorf("rebuild: %w", err), os.RemoveAll(side))
 	}
-	if err := ix.swap(side); err != nil {
+	if err := ix.swap(side, nd); err != nil {
 		return done, fmt.Errorf("rebuild: %w", err)
 	}
 	ix.needsRebuild = false
@@ -75,9 +83,11 @@ func (ix *Index) rebuildLocked(ctx context.Context, s *store.Store, progress fun
 	return done, nil
 }
 
-// fill indexes every store record into bi.
-func fill(ctx context.Context, bi bleve.Index, s *store.Store, progress func(done int)) (int, error) {
+// fill indexes every store record into bi and its doc table into d, as
+// generation 1.
+func fill(ctx context.Context, bi bleve.Index, d *docs, s *store.Store, progress func(done int)) (int, error) {
 	var done int
+	tb := d.begin(d.cur)
 	b := bi.NewBatch()
 	flush := func() error {
 		if b.Size() == 0 {
@@ -93,7 +103,11 @@ func fill(ctx context.Context, bi bleve.Index, s *store.Store, progress func(don
 		return nil
 	}
 	err := s.ForEach(ctx, func(rec store.Record) error {
-		if err := b.Index(strconv.FormatUint(rec.Article.PMID, 10), Document(&rec)); err != nil {
+		terms := tableTerms(&rec)
+		if err := b.Index(strconv.FormatUint(rec.Article.PMID, 10), document(&rec, terms)); err != nil {
+			return fmt.Errorf("index pmid %d: %w", rec.Article.PMID, err)
+		}
+		if _, err := tb.put(rec.Article.PMID, terms); err != nil {
 			return fmt.Errorf("index pmid %d: %w", rec.Article.PMID, err)
 		}
 		done++
@@ -108,19 +122,25 @@ func fill(ctx context.Context, bi bleve.Index, s *store.Store, progress func(don
 	if err == nil {
 		err = flush()
 	}
+	if err == nil {
+		t := tb.finish(1)
+		d.cur, d.recent[0] = t, t
+	}
 	return done, err
 }
 
-// swap replaces the current index with the one built in side.
-func (ix *Index) swap(side string) error {
+// swap replaces the current index with the one built in side, whose doc
+// table is d.
+func (ix *Index) swap(side string, d *docs) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.bi != nil {
 		if err := ix.bi.Close(); err != nil {
 			return fmt.Errorf("close old index: %w", err)
 		}
-		ix.bi = nil
+		ix.bi, ix.docs = nil, nil
 	}
+	ix.clearCaches()
 	// From here until the rename there is no index at dir; a crash now makes
 	// the next Open create one empty and ask for a rebuild.
 	if err := os.RemoveAll(ix.dir); err != nil {
@@ -133,7 +153,11 @@ func (ix *Index) swap(side string) error {
 	if err != nil {
 		return fmt.Errorf("open rebuilt index: %w", err)
 	}
-	ix.bi = bi
+	ix.bi, ix.docs = bi, d
+	// Map the reopened segments to rows now rather than in the first search.
+	if err := warm(bi, d); err != nil {
+		return fmt.Errorf("open rebuilt index: %w", err)
+	}
 	return nil
 }
 
@@ -213,4 +237,50 @@ func (ix *Index) replayLocked(ctx context.Context, s *store.Store, after uint64)
 		err = flush()
 	}
 	return n, err
+}
+
+// warm computes the segment-to-row mappings of bi's current snapshot.
+func warm(bi bleve.Index, d *docs) error {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	_, err = d.view(r)
+	return err
+}
+
+// Optimize merges the index into one segment. Searches go on meanwhile and
+// get faster after it: each query term is looked up once per segment, and
+// a library built by many import batches holds a dozen segments at 100k
+// records (BENCHMARKS.md). Rebuild ends with it; callers may run it after a
+// large import.
+func (ix *Index) Optimize(ctx context.Context) error {
+	ix.wmu.Lock()
+	defer ix.wmu.Unlock()
+	bi, release, err := ix.acquire()
+	if err != nil {
+		return err
+	}
+	defer release()
+	return forceMerge(ctx, bi)
+}
+
+func forceMerge(ctx context.Context, bi bleve.Index) error {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return fmt.Errorf("merge segments: %w", err)
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	if err := s.ForceMerge(ctx, nil); err != nil {
+		return fmt.Errorf("merge segments: %w", err)
+	}
+	return nil
 }

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	blevequery "github.com/blevesearch/bleve/v2/search/query"
 
@@ -65,7 +65,8 @@ type Request struct {
 	Facets bool
 }
 
-// Result is one page of hits.
+// Result is one page of hits. Results may be shared through the result
+// cache: callers must not modify one.
 type Result struct {
 	Total      uint64                  `json:"total"`
 	SearchedAs string                  `json:"searched_as"`
@@ -74,6 +75,8 @@ type Result struct {
 	// Next is the cursor for the page after this one; nil on the last page.
 	Next []string      `json:"next,omitempty"`
 	Took time.Duration `json:"took"`
+	// Cached reports that the result came from the result cache.
+	Cached bool `json:"cached,omitempty"`
 }
 
 // Hit is one matching record; the caller loads it from the store.
@@ -117,26 +120,22 @@ func sortOrder(name string, haveQuery bool) ([]sortKey, error) {
 	return nil, fmt.Errorf("%w: unknown sort %q (use relevance, date or evidence)", ErrBadRequest, name)
 }
 
-func (k sortKey) bleve() search.SearchSort {
-	switch k {
-	case byScore:
-		return &search.SortScore{Desc: true}
-	case byPubDateDesc:
-		return &search.SortField{Field: fPubDate, Desc: true, Type: search.SortFieldAsDate}
-	case byEvidenceRank:
-		return &search.SortField{Field: fEvidRank, Type: search.SortFieldAsNumber}
-	}
-	// PMIDs compare as doc id strings: a total order, which is all a
-	// tie-break needs.
-	return &search.SortDocID{}
+// cursorPos is a parsed search_after cursor: the sort values of the last hit
+// of the previous page.
+type cursorPos struct {
+	score   float64
+	rank    float64
+	pubdate int64
+	pmid    uint64
 }
 
-// checkCursor refuses a cursor that does not fit the sort, so a stale or
+// parseCursor refuses a cursor that does not fit the sort, so a stale or
 // hand-edited cursor gets a message instead of an odd page.
-func checkCursor(keys []sortKey, after []string) error {
+func parseCursor(keys []sortKey, after []string) (*cursorPos, error) {
 	if len(after) != len(keys) {
-		return fmt.Errorf("%w: page cursor does not match the sort order; start again from page 1", ErrBadRequest)
+		return nil, fmt.Errorf("%w: page cursor does not match the sort order; start again from page 1", ErrBadRequest)
 	}
+	var c cursorPos
 	for i, k := range keys {
 		var err error
 		switch k {
@@ -146,162 +145,309 @@ func checkCursor(keys []sortKey, after []string) error {
 			if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
 				err = errors.New("not a finite number")
 			}
+			if k == byScore {
+				c.score = f
+			} else {
+				c.rank = f
+			}
 		case byPubDateDesc:
-			_, err = time.Parse(time.RFC3339Nano, after[i])
+			var t time.Time
+			t, err = time.Parse(time.RFC3339Nano, after[i])
+			c.pubdate = clampDate(t).UnixNano()
 		case byPMID:
-			_, err = strconv.ParseUint(after[i], 10, 64)
+			c.pmid, err = strconv.ParseUint(after[i], 10, 64)
 		}
 		if err != nil {
-			return fmt.Errorf("%w: bad page cursor value %q; start again from page 1", ErrBadRequest, after[i])
+			return nil, fmt.Errorf("%w: bad page cursor value %q; start again from page 1", ErrBadRequest, after[i])
 		}
 	}
-	return nil
+	return &c, nil
 }
 
-// cursor is the search_after value of hit for keys.
-func cursor(keys []sortKey, h *search.DocumentMatch) []string {
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		switch k {
-		case byScore:
-			out[i] = strconv.FormatFloat(h.Score, 'g', -1, 64)
-		case byPMID:
-			out[i] = h.ID
-		default:
-			out[i] = h.DecodedSort[i]
+// plan is a validated request, ready to run.
+type plan struct {
+	r          Request
+	size, from int
+	must       blevequery.Query // nil: no query, list what the filters keep
+	searchedAs string
+	keys       []sortKey
+	after      *cursorPos
+}
+
+func newPlan(r Request) (*plan, error) {
+	size, from, err := paging(r)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{r: r, size: size, from: from}
+	if strings.TrimSpace(r.Q) != "" {
+		q, err := query.Parse(r.Q)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+		}
+		if !q.Empty() {
+			p.must, p.searchedAs = q.Bleve(), q.String()
+		}
+	}
+	if p.keys, err = sortOrder(r.Sort, p.must != nil); err != nil {
+		return nil, err
+	}
+	if len(r.After) > 0 {
+		if p.after, err = parseCursor(p.keys, r.After); err != nil {
+			return nil, err
+		}
+		p.from = 0
+	}
+	if err := checkFilters(r); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Search runs a request: the one search function for CLI, UI, API and
+// digest. Errors for input a person can fix wrap ErrBadRequest.
+//
+// Bleve finds and scores the documents the query matches; the doc table
+// (table.go) filters them, counts the facets and orders them by date or
+// evidence; only the page's hits are read back from bleve, for snippets.
+// Results are cached per table generation (cache.go).
+func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
+	start := time.Now()
+	p, err := newPlan(r)
+	if err != nil {
+		return nil, err
+	}
+	bi, d, release, err := ix.acquireDocs()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	res, err := ix.cache.get(ctx, cacheKey(p, d, d.current().gen), func() (*Result, error) {
+		return ix.run(ctx, bi, d, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+// run executes a plan on the index.
+func (ix *Index) run(ctx context.Context, bi bleve.Index, d *docs, p *plan) (*Result, error) {
+	var (
+		tab  *table
+		hits bitset
+		top  []ranked
+	)
+	k := p.from + p.size + 1 // one more than the page tells whether a next page exists
+	if p.must == nil {
+		tab = d.current()
+		hits = newBitset(tab.n)
+		copy(hits, tab.live)
+		if f := tab.filter(d, &p.r); f != nil {
+			hits.and(f)
+		}
+	} else {
+		e, err := ix.evaluation(ctx, bi, d, p)
+		if err != nil {
+			return nil, err
+		}
+		tab, hits = e.tab, e.hits
+		if !e.filtered {
+			if f := tab.filter(d, &p.r); f != nil {
+				hits = slices.Clone(hits)
+				hits.and(f)
+			}
+		}
+		if p.keys[0] == byScore {
+			top = e.topK(p, hits, k)
+		}
+	}
+	var rows []int32
+	scores := map[int32]float64{}
+	if p.keys[0] == byScore {
+		for _, h := range top {
+			rows = append(rows, h.row)
+			scores[h.row] = h.score
+		}
+	} else {
+		rows = tab.inOrder(p, hits, k)
+	}
+	more := len(rows) > p.from+p.size
+	rows = rows[min(p.from, len(rows)):min(p.from+p.size, len(rows))]
+
+	out := &Result{
+		Total:      uint64(hits.count()),
+		SearchedAs: p.searchedAs,
+		Hits:       make([]Hit, 0, len(rows)),
+	}
+	ids := make([]string, len(rows))
+	for i, row := range rows {
+		ids[i] = strconv.FormatUint(tab.pmid[row], 10)
+	}
+	snippets, err := pageSnippets(ctx, bi, ids, p.must)
+	if err != nil {
+		return nil, err
+	}
+	for i, row := range rows {
+		out.Hits = append(out.Hits, Hit{PMID: tab.pmid[row], Score: scores[row], Snippet: snippets[ids[i]]})
+	}
+	if more && len(rows) > 0 {
+		last := rows[len(rows)-1]
+		out.Next = tab.cursor(p.keys, last, scores[last])
+	}
+	if p.r.Facets {
+		out.Facets = tab.facets(d, hits)
+	}
+	return out, nil
+}
+
+// evaluation returns p's query evaluated by bleve: from the evaluation
+// cache when this query (unfiltered, or with the same filters) ran on the
+// current table, else from bleve, cached.
+func (ix *Index) evaluation(ctx context.Context, bi bleve.Index, d *docs, p *plan) (*eval, error) {
+	tab := d.current()
+	scored := p.keys[0] == byScore
+	usable := func(e *eval) bool { return e != nil && (e.scored() || !scored) }
+	filters := filterKey(&p.r)
+	if e := ix.evals.get(evalKey(d, tab.gen, p.searchedAs, "")); usable(e) {
+		return e, nil
+	}
+	if e := ix.evals.get(evalKey(d, tab.gen, p.searchedAs, filters)); usable(e) {
+		return e, nil
+	}
+	var push bitset
+	if f := tab.filter(d, &p.r); f != nil && f.count()*pushShare <= tab.live.count() && pushable(p, scored) {
+		push = f
+	} else {
+		filters = ""
+	}
+	var (
+		e   *eval
+		err error
+	)
+	// A search whose snapshot's table generation has just left memory
+	// (several writes landed while it started) runs again.
+	for attempt := 0; ; attempt++ {
+		e, err = evaluate(ctx, bi, d, p, scored, push, tab)
+		if !errors.Is(err, errNoTable) || attempt == 3 {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	ix.evals.put(evalKey(d, e.tab.gen, p.searchedAs, filters), e)
+	return e, nil
+}
+
+// inOrder returns up to k hits in the date or evidence order of p, after
+// p's cursor if it has one.
+func (t *table) inOrder(p *plan, hits bitset, k int) []int32 {
+	order := t.byDate
+	if p.keys[0] == byEvidenceRank {
+		order = t.byEvidence
+	}
+	out := make([]int32, 0, min(k, 256))
+	past := p.after == nil
+	for _, row := range order {
+		if !hits.has(row) {
+			continue
+		}
+		if !past {
+			if !t.afterCursor(p.keys, row, 0, p.after) {
+				continue
+			}
+			past = true // the order is sorted: every later row is past too
+		}
+		out = append(out, row)
+		if len(out) == k {
+			break
 		}
 	}
 	return out
 }
 
-// Search runs a request: the one search function for CLI, UI, API and
-// digest. Errors for input a person can fix wrap ErrBadRequest.
-func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
-	start := time.Now()
-	size, from, err := paging(r)
-	if err != nil {
-		return nil, err
-	}
-	var (
-		must       blevequery.Query
-		searchedAs string
-	)
-	haveQuery := strings.TrimSpace(r.Q) != ""
-	if haveQuery {
-		q, err := query.Parse(r.Q)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+// afterCursor reports whether row (with score) sorts strictly after c.
+func (t *table) afterCursor(keys []sortKey, row int32, score float64, c *cursorPos) bool {
+	for _, k := range keys {
+		var d int
+		switch k {
+		case byScore:
+			d = compareFloat(c.score, score) // descending
+		case byEvidenceRank:
+			d = compareFloat(float64(t.evRank[row]), c.rank)
+		case byPubDateDesc:
+			d = compareInt(c.pubdate, t.pubdate[row])
+		case byPMID:
+			d = comparePMID(t.pmid[row], c.pmid)
 		}
-		if q.Empty() {
-			haveQuery = false
-		} else {
-			must, searchedAs = q.Bleve(), q.String()
+		if d != 0 {
+			return d > 0
 		}
 	}
-	if !haveQuery {
-		must = blevequery.NewMatchAllQuery()
-	}
-	keys, err := sortOrder(r.Sort, haveQuery)
-	if err != nil {
-		return nil, err
-	}
-	if len(r.After) > 0 {
-		if err := checkCursor(keys, r.After); err != nil {
-			return nil, err
-		}
-		from = 0
-	}
-	filter, err := filters(r)
-	if err != nil {
-		return nil, err
-	}
-	top := must
-	if filter != nil {
-		// Filters narrow the hits without scoring: a record does not rank
-		// higher for carrying two requested conditions.
-		bq := blevequery.NewBooleanQuery([]blevequery.Query{must}, nil, nil)
-		bq.AddFilter(filter)
-		top = bq
-	}
+	return false
+}
 
-	// One hit more than the page tells whether a next page exists.
-	sr := bleve.NewSearchRequestOptions(top, size+1, from, false)
-	order := make(search.SortOrder, len(keys))
+func compareFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func compareInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// cursor is the search_after value of row for keys.
+func (t *table) cursor(keys []sortKey, row int32, score float64) []string {
+	out := make([]string, len(keys))
 	for i, k := range keys {
-		order[i] = k.bleve()
-	}
-	sr.SortByCustom(order)
-	if keys[0] != byScore {
-		// Scores would be computed for every match and then ignored.
-		sr.Score = "none"
-	}
-	if len(r.After) > 0 {
-		sr.SetSearchAfter(r.After)
-	}
-	if r.Facets {
-		addFacets(sr)
-	}
-
-	bi, release, err := ix.acquire()
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	res, err := bi.SearchInContext(ctx, sr)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	more := len(res.Hits) > size
-	if more {
-		res.Hits = res.Hits[:size]
-	}
-	snippets, err := pageSnippets(ctx, bi, res.Hits, must, haveQuery)
-	if err != nil {
-		return nil, err
-	}
-
-	out := &Result{
-		Total:      res.Total,
-		SearchedAs: searchedAs,
-		Hits:       make([]Hit, 0, len(res.Hits)),
-	}
-	for _, h := range res.Hits {
-		pmid, err := strconv.ParseUint(h.ID, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("search: document id %q is not a PMID", h.ID)
+		switch k {
+		case byScore:
+			out[i] = strconv.FormatFloat(score, 'g', -1, 64)
+		case byEvidenceRank:
+			out[i] = strconv.Itoa(int(t.evRank[row]))
+		case byPubDateDesc:
+			out[i] = time.Unix(0, t.pubdate[row]).UTC().Format(time.RFC3339Nano)
+		case byPMID:
+			out[i] = strconv.FormatUint(t.pmid[row], 10)
 		}
-		out.Hits = append(out.Hits, Hit{PMID: pmid, Score: h.Score, Snippet: snippets[h.ID]})
 	}
-	if more {
-		out.Next = cursor(keys, res.Hits[len(res.Hits)-1])
-	}
-	if r.Facets {
-		out.Facets = facets(res.Facets)
-	}
-	out.Took = time.Since(start)
-	return out, nil
+	return out
 }
 
 // pageSnippets builds the snippets of one page of hits in a second search
-// restricted to those documents. Highlighting in the main search would make
-// bleve gather term positions for every match, not just the page: that cost
-// grew with the result set and dominated broad queries.
-func pageSnippets(ctx context.Context, bi bleve.Index, hits []*search.DocumentMatch, must blevequery.Query, haveQuery bool) (map[string]string, error) {
-	if len(hits) == 0 {
+// restricted to those documents, so that bleve gathers term positions and
+// stored text for the page only. It searches only the query's words and
+// phrases on the two snippet fields: the whole query (every text field,
+// every synonym) would cost as much again as the main search.
+func pageSnippets(ctx context.Context, bi bleve.Index, ids []string, must blevequery.Query) (map[string]string, error) {
+	if len(ids) == 0 {
 		return nil, nil
 	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-	}
 	var q blevequery.Query = blevequery.NewDocIDQuery(ids)
-	if haveQuery {
-		q = blevequery.NewConjunctionQuery([]blevequery.Query{q, must})
+	var leaves []blevequery.Query
+	if must != nil {
+		highlightLeaves(must, &leaves)
+	}
+	if len(leaves) > 0 {
+		q = blevequery.NewBooleanQuery([]blevequery.Query{q}, leaves, nil)
 	}
 	sr := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
 	sr.Score = "none"
 	sr.Fields = []string{fConclusions, fAbstract}
-	if haveQuery {
+	if len(leaves) > 0 {
 		sr.Highlight = bleve.NewHighlightWithStyle(html.Name)
 		sr.Highlight.AddField(fConclusions)
 		sr.Highlight.AddField(fAbstract)
@@ -315,6 +461,32 @@ func pageSnippets(ctx context.Context, bi bleve.Index, hits []*search.DocumentMa
 		out[h.ID] = snippet(h)
 	}
 	return out, nil
+}
+
+// highlightLeaves collects the leaves of q that search a snippet field,
+// outside any NOT (a word the query excludes is not highlighted).
+func highlightLeaves(q blevequery.Query, out *[]blevequery.Query) {
+	switch x := q.(type) {
+	case *blevequery.DisjunctionQuery:
+		for _, c := range x.Disjuncts {
+			highlightLeaves(c, out)
+		}
+	case *blevequery.ConjunctionQuery:
+		for _, c := range x.Conjuncts {
+			highlightLeaves(c, out)
+		}
+	case *blevequery.BooleanQuery:
+		if x.Must != nil {
+			highlightLeaves(x.Must, out)
+		}
+		if x.Should != nil {
+			highlightLeaves(x.Should, out)
+		}
+	case blevequery.FieldableQuery:
+		if f := x.Field(); f == fConclusions || f == fAbstract {
+			*out = append(*out, x)
+		}
+	}
 }
 
 // paging validates Size and Page and returns size and offset.
@@ -340,74 +512,13 @@ func paging(r Request) (size, from int, err error) {
 	return size, from, nil
 }
 
-// filters builds the conjunction of the request's filters; nil when none.
-func filters(r Request) (blevequery.Query, error) {
-	var fs []blevequery.Query
-	anyOf := func(field string, vals []string, lower bool) {
-		var qs []blevequery.Query
-		for _, v := range vals {
-			v = strings.TrimSpace(v)
-			if lower {
-				v = strings.ToLower(v)
-			}
-			if v == "" {
-				continue
-			}
-			tq := blevequery.NewTermQuery(v)
-			tq.SetField(field)
-			qs = append(qs, tq)
-		}
-		switch len(qs) {
-		case 0:
-		case 1:
-			fs = append(fs, qs[0])
-		default:
-			fs = append(fs, blevequery.NewDisjunctionQuery(qs))
-		}
-	}
-	anyOf(fConditions, r.Conditions, false)
-	anyOf(fMechanisms, r.Mechanisms, false)
-	anyOf(fEvidence, r.Evidence, false)
-	anyOf(fSpecies, r.Species, false)
-	anyOf(fTA, r.Journals, true)
-
+// checkFilters refuses filter values that cannot mean anything.
+func checkFilters(r Request) error {
 	if r.From < 0 || r.To < 0 {
-		return nil, fmt.Errorf("%w: year range %d–%d: years cannot be negative", ErrBadRequest, r.From, r.To)
+		return fmt.Errorf("%w: year range %d–%d: years cannot be negative", ErrBadRequest, r.From, r.To)
 	}
 	if r.From > 0 && r.To > 0 && r.From > r.To {
-		return nil, fmt.Errorf("%w: year range %d–%d ends before it starts", ErrBadRequest, r.From, r.To)
+		return fmt.Errorf("%w: year range %d–%d ends before it starts", ErrBadRequest, r.From, r.To)
 	}
-	if r.From > 0 || r.To > 0 {
-		var lo, hi *float64
-		if r.From > 0 {
-			f := float64(r.From)
-			lo = &f
-		}
-		if r.To > 0 {
-			t := float64(r.To)
-			hi = &t
-		}
-		incl := true
-		nq := blevequery.NewNumericRangeInclusiveQuery(lo, hi, &incl, &incl)
-		nq.SetField(fYear)
-		fs = append(fs, nq)
-	}
-	if r.ExcludeRetracted {
-		bq := blevequery.NewBoolFieldQuery(false)
-		bq.SetField(fRetracted)
-		fs = append(fs, bq)
-	}
-	if !r.AddedSince.IsZero() {
-		incl := true
-		dq := blevequery.NewDateRangeInclusiveQuery(clampDate(r.AddedSince), time.Time{}, &incl, nil)
-		dq.SetField(fAdded)
-		fs = append(fs, dq)
-	}
-	switch len(fs) {
-	case 0:
-		return nil, nil
-	case 1:
-		return fs[0], nil
-	}
-	return blevequery.NewConjunctionQuery(fs), nil
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"villi/internal/fixture"
 	"villi/pubmed"
@@ -55,7 +56,11 @@ func TestTopical(t *testing.T) {
 		storeOnly(t, s, recs[i:min(i+1000, len(recs))], nil)
 	}
 	ix := openIndex(t, filepath.Join(t.TempDir(), "ix"))
-	if err := ix.Rebuild(ctxTimeout(t), s, nil); err != nil {
+	// Minutes, not seconds: under -race on a shared 2-core machine the
+	// rebuild (index, doc table, segment merge) takes most of one.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := ix.Rebuild(ctx, s, nil); err != nil {
 		t.Fatal(err)
 	}
 	stored := allRecords(t, s)
