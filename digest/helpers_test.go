@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -139,5 +138,3 @@ func pmidsOf(gs []Group) map[string][]uint64 {
 	}
 	return out
 }
-
-func fixturePath(t testing.TB, rel string) string { return filepath.Clean(fixture.Path(t, rel)) }
