@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"villi/internal/ratelimit"
 	"villi/store"
 )
 
@@ -136,7 +137,7 @@ func New(st *store.Store, cfg Config) (*Service, error) {
 		cfg.MaxTracked = 10_000
 	}
 	if cfg.ClientIP == nil {
-		cfg.ClientIP = remoteIP
+		cfg.ClientIP = ratelimit.ClientKey
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -14,6 +14,7 @@ import (
 	"villi/collection"
 	"villi/crawler"
 	"villi/digest"
+	"villi/internal/ratelimit"
 	"villi/library"
 	"villi/taxonomy"
 )
@@ -69,7 +70,7 @@ type server struct {
 	digest    *digest.Service
 	queries   []crawler.Query
 	clientIP  func(*http.Request) string
-	signUps   *throttle
+	signUps   *ratelimit.Limiter
 
 	pages   *pages
 	static  *staticFiles
@@ -92,13 +93,13 @@ func New(opts Options) (http.Handler, error) {
 		digest:    opts.Digest,
 		queries:   opts.Queries,
 		clientIP:  opts.ClientIP,
-		signUps:   newThrottle(signUpEvery, signUpBurst, signUpMaxTracked, nil),
+		signUps:   ratelimit.New(signUpEvery, signUpBurst, signUpMaxTracked),
 	}
 	if s.queries == nil {
 		s.queries = crawler.DefaultQueries()
 	}
 	if s.clientIP == nil {
-		s.clientIP = remoteIP
+		s.clientIP = ratelimit.ClientKey
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

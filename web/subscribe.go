@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"villi/digest"
 	"villi/query"
@@ -163,7 +164,7 @@ func (s *server) handleSubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	// Only a valid sign-up, which sends a mail, costs a token: a person
 	// fixing a typo is never held back.
-	if wait := s.signUps.allow(s.clientIP(r)); wait > 0 {
+	if wait := s.signUps.Allow(s.clientIP(r), time.Now()); wait > 0 {
 		secs := int(wait.Seconds())
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		d.Message = "Too many sign-ups from your network in a short time. Try again in " + plural(secs, "second") + "."
@@ -250,35 +251,57 @@ func (s *server) tokenFailed(w http.ResponseWriter, r *http.Request, err error) 
 	s.render(w, r, code, "subscribe_message", d)
 }
 
-// handleConfirmForm shows the button that confirms: a GET changes nothing,
-// so a mail scanner opening the link does not subscribe anyone.
-func (s *server) handleConfirmForm(w http.ResponseWriter, r *http.Request) {
+// linkToken reads the token of a link from a mail (a GET). When digests
+// are off or the token is missing or oversized it answers itself and
+// returns false.
+func (s *server) linkToken(w http.ResponseWriter, r *http.Request) (string, bool) {
 	if s.digest == nil {
 		s.digestOff(w, r)
-		return
+		return "", false
 	}
 	tok := r.URL.Query().Get("token")
-	if !s.checkToken(w, r, tok) {
+	return tok, s.checkToken(w, r, tok)
+}
+
+// formToken reads the token a link's page posts back, as linkToken does.
+func (s *server) formToken(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if s.digest == nil {
+		s.digestOff(w, r)
+		return "", false
+	}
+	if !s.parseForm(w, r) {
+		return "", false
+	}
+	tok := token(r)
+	return tok, s.checkToken(w, r, tok)
+}
+
+// tokenButton shows d, a page whose one button POSTs the link's token to
+// d.Action.URL: a GET changes nothing, so a mail scanner opening the link
+// changes nothing either.
+func (s *server) tokenButton(w http.ResponseWriter, r *http.Request, d *messagePage) {
+	tok, ok := s.linkToken(w, r)
+	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "subscribe_message", &messagePage{
+	d.Action.Token = tok
+	s.render(w, r, http.StatusOK, "subscribe_message", d)
+}
+
+// handleConfirmForm shows the button that confirms, so a mail scanner
+// opening the link does not subscribe anyone.
+func (s *server) handleConfirmForm(w http.ResponseWriter, r *http.Request) {
+	s.tokenButton(w, r, &messagePage{
 		layout:  layout{Title: "Confirm your subscription", TopSearch: true},
 		Heading: "Confirm your subscription",
 		Lines:   []string{"One click to start the villi weekly digest at this address. If you did not ask for it, close this page: nothing will be sent."},
-		Action:  &tokenAction{URL: digest.PathConfirm, Token: tok, Button: "Confirm my subscription"},
+		Action:  &tokenAction{URL: digest.PathConfirm, Button: "Confirm my subscription"},
 	})
 }
 
 func (s *server) handleConfirm(w http.ResponseWriter, r *http.Request) {
-	if s.digest == nil {
-		s.digestOff(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
-		return
-	}
-	tok := token(r)
-	if !s.checkToken(w, r, tok) {
+	tok, ok := s.formToken(w, r)
+	if !ok {
 		return
 	}
 	sub, err := s.digest.Confirm(r.Context(), tok)
@@ -310,12 +333,8 @@ func signUpOf(sub store.Subscription) digest.SignUp {
 }
 
 func (s *server) handleManageForm(w http.ResponseWriter, r *http.Request) {
-	if s.digest == nil {
-		s.digestOff(w, r)
-		return
-	}
-	tok := r.URL.Query().Get("token")
-	if !s.checkToken(w, r, tok) {
+	tok, ok := s.linkToken(w, r)
+	if !ok {
 		return
 	}
 	sub, err := s.digest.Manage(r.Context(), tok)
@@ -327,15 +346,8 @@ func (s *server) handleManageForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) handleManage(w http.ResponseWriter, r *http.Request) {
-	if s.digest == nil {
-		s.digestOff(w, r)
-		return
-	}
-	if !s.parseForm(w, r) {
-		return
-	}
-	tok := token(r)
-	if !s.checkToken(w, r, tok) {
+	tok, ok := s.formToken(w, r)
+	if !ok {
 		return
 	}
 	u := signUpFrom(r.PostForm)
@@ -361,19 +373,11 @@ func (s *server) handleManage(w http.ResponseWriter, r *http.Request) {
 // handleUnsubscribeForm shows the button that unsubscribes; mail clients
 // use the RFC 8058 one-click POST to the same address instead.
 func (s *server) handleUnsubscribeForm(w http.ResponseWriter, r *http.Request) {
-	if s.digest == nil {
-		s.digestOff(w, r)
-		return
-	}
-	tok := r.URL.Query().Get("token")
-	if !s.checkToken(w, r, tok) {
-		return
-	}
-	s.render(w, r, http.StatusOK, "subscribe_message", &messagePage{
+	s.tokenButton(w, r, &messagePage{
 		layout:  layout{Title: "Unsubscribe", TopSearch: true},
 		Heading: "Unsubscribe from the weekly digest?",
 		Lines:   []string{"One click and no more digests go to this address."},
-		Action:  &tokenAction{URL: digest.PathUnsubscribe, Token: tok, Button: "Unsubscribe"},
+		Action:  &tokenAction{URL: digest.PathUnsubscribe, Button: "Unsubscribe"},
 	})
 }
 

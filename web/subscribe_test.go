@@ -307,44 +307,6 @@ func TestSubscribe_RateLimitedPerClient(t *testing.T) {
 	wantStatus(t, "sign-up from another address", resp, body, 200, "Check your inbox")
 }
 
-func TestThrottle_RefillsAndStaysBounded(t *testing.T) {
-	clock := &testClock{t: rigStart}
-	th := newThrottle(time.Minute, 2, 3, clock.now)
-	// Waits are rounded up to whole seconds; float arithmetic may add one.
-	steps := []struct {
-		key     string
-		advance time.Duration
-		want    time.Duration
-	}{
-		{"a", 0, 0},
-		{"a", 0, 0},
-		{"a", 0, time.Minute}, // empty: a whole minute to wait
-		{"a", 20 * time.Second, 40 * time.Second}, // refilling
-		{"a", 41 * time.Second, 0},                // one token back
-		{"b", 0, 0},                               // another key has its own bucket
-		{"a", 0, 59 * time.Second},                // a is empty again (it refilled a second)
-		{"c", 0, 0},
-		{"d", 0, 0},                // a fourth key evicts the fullest (b or c), never the empty a
-		{"a", 0, 59 * time.Second}, // so a is still held back
-	}
-	for i, s := range steps {
-		clock.add(s.advance)
-		got := th.allow(s.key)
-		if got < s.want || got > s.want+time.Second || (s.want == 0) != (got == 0) {
-			t.Errorf("step %d (%s): wait %v, want %v", i, s.key, got, s.want)
-		}
-		if n := th.size(); n > 3 {
-			t.Fatalf("step %d: %d buckets kept, want at most 3", i, n)
-		}
-	}
-	// Buckets idle long enough to be full are forgotten.
-	clock.add(3 * time.Minute)
-	th.allow("e")
-	if n := th.size(); n != 1 {
-		t.Errorf("after a long pause %d buckets kept, want 1", n)
-	}
-}
-
 func TestDigestLinks_BadAndExpiredTokens(t *testing.T) {
 	rg := newDigestRig(t, Options{})
 	c := browserClient(t)

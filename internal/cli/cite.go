@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"villi/cite"
-	"villi/library"
 	"villi/store"
 )
 
@@ -24,16 +23,7 @@ func runCite(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	pmids, err := parsePMIDs(rest)
-	if err != nil {
-		return err
-	}
-	lib, err := cfg.open(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer lib.Close()
-	recs, err := loadAll(lib, pmids)
+	recs, err := cfg.loadRecords(ctx, rest)
 	if err != nil {
 		return err
 	}
@@ -62,16 +52,7 @@ func runExport(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	pmids, err := parsePMIDs(rest)
-	if err != nil {
-		return err
-	}
-	lib, err := cfg.open(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer lib.Close()
-	recs, err := loadAll(lib, pmids)
+	recs, err := cfg.loadRecords(ctx, rest)
 	if err != nil {
 		return err
 	}
@@ -106,8 +87,14 @@ func runExport(ctx context.Context, e Env, args []string) error {
 	return nil
 }
 
-// loadAll reads every PMID's record in order, naming all that are missing.
-func loadAll(lib *library.Library, pmids []uint64) ([]store.Record, error) {
+// loadRecords reads the records of the PMIDs args names, in order, naming
+// all that are missing. The library is closed again before it returns.
+func (c *config) loadRecords(ctx context.Context, args []string) ([]store.Record, error) {
+	lib, pmids, err := c.openPMIDs(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	defer lib.Close()
 	recs, err := lib.Store.GetMany(pmids)
 	if err != nil {
 		return nil, err

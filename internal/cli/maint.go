@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"villi/cite"
+	"villi/library"
 	"villi/store"
 )
 
@@ -28,6 +29,31 @@ func parsePMIDs(args []string) ([]uint64, error) {
 	return out, nil
 }
 
+// openPMIDs parses PMID arguments, then opens the library: a mistyped PMID
+// is a usage error that never touches the data directory. The caller closes
+// the library.
+func (c *config) openPMIDs(ctx context.Context, args []string) (*library.Library, []uint64, error) {
+	pmids, err := parsePMIDs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	lib, err := c.open(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lib, pmids, nil
+}
+
+// openBare parses the arguments of a command that takes only the shared
+// flags, then opens the library. The caller closes it.
+func openBare(ctx context.Context, e Env, name string, args []string) (*library.Library, error) {
+	fs, cfg := newFlags(e, lookup(name))
+	if _, err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	return cfg.open(ctx, nil)
+}
+
 func runShow(ctx context.Context, e Env, args []string) error {
 	fs, cfg := newFlags(e, lookup("show"))
 	format := fs.String("format", "medline", "medline (PubMed format, as in .nbib files) or json")
@@ -38,11 +64,7 @@ func runShow(ctx context.Context, e Env, args []string) error {
 	if *format != "medline" && *format != "json" {
 		return fmt.Errorf("%w: --format must be medline or json, not %q", errUsage, *format)
 	}
-	pmids, err := parsePMIDs(rest)
-	if err != nil {
-		return err
-	}
-	lib, err := cfg.open(ctx, nil)
+	lib, pmids, err := cfg.openPMIDs(ctx, rest)
 	if err != nil {
 		return err
 	}
@@ -80,11 +102,7 @@ func runShow(ctx context.Context, e Env, args []string) error {
 }
 
 func runReindex(ctx context.Context, e Env, args []string) error {
-	fs, cfg := newFlags(e, lookup("reindex"))
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	lib, err := cfg.open(ctx, nil)
+	lib, err := openBare(ctx, e, "reindex", args)
 	if err != nil {
 		return err
 	}
@@ -103,32 +121,24 @@ func runReindex(ctx context.Context, e Env, args []string) error {
 }
 
 func runReparse(ctx context.Context, e Env, args []string) error {
-	fs, cfg := newFlags(e, lookup("reparse"))
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	lib, err := cfg.open(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer lib.Close()
-	n, err := lib.Reparse(ctx)
-	fmt.Fprintf(e.Stdout, "reparsed: %s changed\n", plural(n, "record"))
-	return err
+	return rewriteAll(ctx, e, "reparse", "reparsed", args, (*library.Library).Reparse)
 }
 
 func runRetag(ctx context.Context, e Env, args []string) error {
-	fs, cfg := newFlags(e, lookup("retag"))
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	lib, err := cfg.open(ctx, nil)
+	return rewriteAll(ctx, e, "retag", "retagged", args, (*library.Library).Retag)
+}
+
+// rewriteAll runs command name, a rewrite of every stored record (reparse,
+// retag), and says how many records it changed, also when it fails midway.
+func rewriteAll(ctx context.Context, e Env, name, done string, args []string,
+	rewrite func(*library.Library, context.Context) (int, error)) error {
+	lib, err := openBare(ctx, e, name, args)
 	if err != nil {
 		return err
 	}
 	defer lib.Close()
-	n, err := lib.Retag(ctx)
-	fmt.Fprintf(e.Stdout, "retagged: %s changed\n", plural(n, "record"))
+	n, err := rewrite(lib, ctx)
+	fmt.Fprintf(e.Stdout, "%s: %s changed\n", done, plural(n, "record"))
 	return err
 }
 
