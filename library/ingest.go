@@ -194,6 +194,14 @@ func (b *batcher) flush(ctx context.Context, sum *Summary) error {
 	b.lib.writeMu.Lock()
 	defer b.lib.writeMu.Unlock()
 	b.batch.Now = time.Now().UTC()
+	// The index must have seen every store change before this batch: its
+	// batch records the batch's newest seq, which would otherwise cover (and
+	// so skip for good, even at the next Open) a change whose index write
+	// failed earlier in this process.
+	before, err := b.lib.Store.LastSeq()
+	if err != nil {
+		return fmt.Errorf("store batch: %w", err)
+	}
 	res, err := b.lib.Store.Apply(ctx, b.batch)
 	if err != nil {
 		return fmt.Errorf("store batch: %w", err)
@@ -227,6 +235,11 @@ func (b *batcher) flush(ctx context.Context, sum *Summary) error {
 	b.batch.Deletes = b.batch.Deletes[:0]
 	if len(puts) == 0 && len(deletes) == 0 {
 		return nil
+	}
+	if applied, err := b.lib.Index.AppliedSeq(); err != nil || applied != before {
+		// Behind (or unreadable): replay the store's change log, which
+		// holds this batch too.
+		return b.lib.catchUp(ctx)
 	}
 	if err := b.lib.Index.Apply(ctx, puts, deletes, maxSeq); err != nil {
 		return fmt.Errorf("index batch: %w", err)

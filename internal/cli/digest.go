@@ -28,7 +28,7 @@ func mailFlags(fs *flag.FlagSet, e Env) *mailConfig {
 	addr := envOr(e, "VILLI_ADDR", "127.0.0.1:8080")
 	fs.StringVar(&m.from, "from", e.Getenv("VILLI_MAIL_FROM"), "sender, \"Name <addr>\" (env VILLI_MAIL_FROM)")
 	fs.StringVar(&m.baseURL, "base-url", envOr(e, "VILLI_BASE_URL", "http://"+addr), "where villi's pages are reached, for links in mails (env VILLI_BASE_URL)")
-	fs.StringVar(&m.tz, "tz", envOr(e, "VILLI_TZ", "UTC"), "time zone of digest weeks and schedule (env VILLI_TZ)")
+	fs.StringVar(&m.tz, "tz", envOr(e, "VILLI_TZ", "Local"), "time zone of digest weeks and schedule, as serve reckons them (env VILLI_TZ; default this machine's)")
 	return m
 }
 

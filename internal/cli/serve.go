@@ -75,7 +75,7 @@ func runServe(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	mails, err := digestService(e, lib, *baseURL, log)
+	mails, err := digestService(e, lib, *baseURL, sched.Location, log)
 	if err != nil {
 		return err
 	}
@@ -225,8 +225,10 @@ func logCrawl(log *slog.Logger, run store.Run, err error) {
 }
 
 // digestService builds the digest service when mail is configured; without
-// VILLI_SMTP_URL digests are off (nil) and the sign-up pages say so.
-func digestService(e Env, lib *library.Library, baseURL string, log *slog.Logger) (*digest.Service, error) {
+// VILLI_SMTP_URL digests are off (nil) and the sign-up pages say so. Its
+// weeks and its Overdue check are reckoned in loc, the scheduler's zone, so
+// the hourly catch-up agrees with the cron entry that fires the digest.
+func digestService(e Env, lib *library.Library, baseURL string, loc *time.Location, log *slog.Logger) (*digest.Service, error) {
 	if e.Getenv("VILLI_SMTP_URL") == "" {
 		log.Warn("digest e-mails are off: set VILLI_SMTP_URL (and VILLI_MAIL_FROM) to send them")
 		return nil, nil
@@ -234,7 +236,7 @@ func digestService(e Env, lib *library.Library, baseURL string, log *slog.Logger
 	if baseURL == "" {
 		baseURL = "http://" + envOr(e, "VILLI_ADDR", "127.0.0.1:8080")
 	}
-	mc := &mailConfig{from: e.Getenv("VILLI_MAIL_FROM"), baseURL: baseURL, tz: envOr(e, "VILLI_TZ", "UTC")}
+	mc := &mailConfig{from: e.Getenv("VILLI_MAIL_FROM"), baseURL: baseURL, tz: loc.String()}
 	return mc.service(lib, e, log)
 }
 

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"villi/library"
+	"villi/schedule"
+	"villi/store"
+)
+
+// serve's digest service reckons weeks in the scheduler's zone: with
+// VILLI_TZ unset that is the host's local zone (README), not UTC, so the
+// hourly overdue check does not send a digest hours before the cron entry
+// would.
+func TestDigestService_UsesTheSchedulersZone(t *testing.T) {
+	ny, err := schedule.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := library.Open(context.Background(), t.TempDir(), library.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lib.Close()
+	long := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := lib.Store.PutSubscription(&store.Subscription{Email: "a@example.org", EmptyWeek: store.EmptyWeekSend,
+		Confirmed: true, Created: long, ConfirmedAt: long, LastSent: long}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"VILLI_SMTP_URL": "smtp://127.0.0.1:25", "VILLI_MAIL_FROM": "villi@example.org"}
+	e := Env{Getenv: func(k string) string { return env[k] }, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
+	svc, err := digestService(e, lib, "http://villi.example.org", ny, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Monday 2026-03-02 08:00 UTC is 03:00 in New York: the digest, due at
+	// Monday 07:00 there, is not due yet.
+	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	due, err := svc.Overdue(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if due {
+		t.Errorf("Overdue(%s) = true; the scheduler's 07:00 %s is hours away", now, ny)
+	}
+	if due, _ := svc.Overdue(now.Add(5 * time.Hour)); !due {
+		t.Errorf("Overdue(%s) = false after 07:00 in New York", now.Add(5*time.Hour))
+	}
+}
