@@ -118,8 +118,12 @@ func (l *Library) markFreshTaxonomy() error {
 // Dir returns the data directory.
 func (l *Library) Dir() string { return l.dir }
 
-// Close closes the index, then the store.
+// Close closes the index, then the store. It waits for a batch being
+// written to finish, so a job still running at shutdown ends cleanly at a
+// batch boundary (its next write fails: the library is closed).
 func (l *Library) Close() error {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
 	return errors.Join(l.Index.Close(), l.Store.Close())
 }
 
