@@ -12,6 +12,7 @@ const (
 	chartTop       = 12.0 // room for the maximum's label
 	chartBottom    = 20.0 // room for the year labels
 	chartMaxYears  = 60   // a longer span keeps its most recent years
+	chartLabelGap  = 60.0 // least distance between two year labels' centres
 )
 
 // yearChart is a records-per-year bar chart, drawn by the server as inline
@@ -81,8 +82,12 @@ func newYearChart(p searchParams, years []index.FacetCount) *yearChart {
 		link := p.clone()
 		link.From, link.To = y, y
 		c.Bars = append(c.Bars, chartBar{X: round1(x + gap/2), Y: round1(c.Baseline - h), W: round1(slot - gap), H: round1(h), Year: y, Count: cnt, URL: link.url("/search")})
-		if i == 0 || i == n-1 || (y%10 == 0 && i > 2 && i < n-3) {
-			c.Labels = append(c.Labels, chartLabel{X: round1(x + slot/2), Text: strconv.Itoa(y)})
+		// The first and last years, and decades far enough from both that
+		// the labels do not collide when a phone shrinks the chart (and
+		// the stylesheet enlarges its text to stay readable).
+		mid := x + slot/2
+		if i == 0 || i == n-1 || (y%10 == 0 && mid >= slot/2+chartLabelGap && mid <= chartW-slot/2-chartLabelGap) {
+			c.Labels = append(c.Labels, chartLabel{X: round1(mid), Text: strconv.Itoa(y)})
 		}
 	}
 	c.Summary = formatCount(total) + " records from " + strconv.Itoa(lo) + " to " + strconv.Itoa(hi) +

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"villi/index"
+	"villi/taxonomy"
 )
 
 // homePage is home.html's data.
@@ -42,6 +43,7 @@ type chip struct {
 type evidenceMap struct {
 	Mechanisms []chip
 	Rows       []mapRow
+	Levels     []string // the evidence levels the cells' badges show, strongest first, for the legend
 }
 
 type mapRow struct {
@@ -179,9 +181,16 @@ func (s *server) buildEvidenceMap(ctx context.Context) (evidenceMap, error) {
 		}
 		m.Rows = append(m.Rows, row)
 	}
+	shown := map[string]bool{}
 	for i := range m.Rows {
 		for j := range m.Rows[i].Cells {
 			m.Rows[i].Cells[j].Heat = heat(m.Rows[i].Cells[j].Count, most)
+			shown[m.Rows[i].Cells[j].Strongest] = true
+		}
+	}
+	for _, level := range taxonomy.EvidenceLevels() {
+		if shown[level] {
+			m.Levels = append(m.Levels, level)
 		}
 	}
 	return m, nil

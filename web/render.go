@@ -27,6 +27,7 @@ func parsePages(static *staticFiles) (*pages, error) {
 		"evidenceLabel": evidenceLabel,
 		"evidenceShort": evidenceShort,
 		"speciesLabel":  speciesLabel,
+		"languageName":  languageName,
 		"shortAuthors":  shortAuthors,
 		"num":           formatCount,
 		"ago":           ago,

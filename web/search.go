@@ -26,6 +26,9 @@ type searchPage struct {
 	// DigestURL pre-fills the digest sign-up with this search's query,
 	// conditions and mechanisms; empty when the server sends no mail.
 	DigestURL string
+	// PastEnd links back to the first page when the asked-for page lies
+	// beyond the last one of a search that has records.
+	PastEnd string
 }
 
 // hitView is one result with its links.
@@ -82,6 +85,10 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	if len(res.Hits) > 0 {
 		d.First = (p.Page-1)*p.Size + 1
 		d.Last = d.First + len(res.Hits) - 1
+	} else if res.Total > 0 {
+		first := p.clone()
+		first.Page, first.Cursor = 1, ""
+		d.PastEnd = first.url("/search")
 	}
 	s.render(w, r, http.StatusOK, "search", &d)
 }

@@ -42,6 +42,46 @@
     btn.addEventListener("click", function () { window.print(); });
   });
 
+  // Filters sit beside the results on a wide screen and above them on a
+  // phone, where they fold away so that the results come first. On a wide
+  // screen the fold is not a control.
+  var narrow = window.matchMedia ? window.matchMedia("(max-width: 52rem)") : null;
+  document.querySelectorAll("details[data-fold-narrow]").forEach(function (d) {
+    var summary = d.querySelector("summary");
+    function fit() {
+      if (narrow && narrow.matches) {
+        summary.removeAttribute("tabindex");
+      } else {
+        d.open = true;
+        summary.setAttribute("tabindex", "-1");
+      }
+    }
+    if (narrow && narrow.matches) { d.open = false; }
+    fit();
+    if (narrow && narrow.addEventListener) { narrow.addEventListener("change", fit); }
+    summary.addEventListener("click", function (ev) {
+      if (!narrow || !narrow.matches) { ev.preventDefault(); }
+    });
+  });
+
+  // "Add to collection": the new collection's name matters only when
+  // "New collection…" is chosen, so show it only then.
+  document.querySelectorAll("select[data-new-name]").forEach(function (sel) {
+    var input = document.getElementById(sel.getAttribute("data-new-name"));
+    var label = input && input.form.querySelector("label[for='" + input.id + "']");
+    if (!input || !label) { return; }
+    function update() {
+      var show = sel.value === "new";
+      input.hidden = !show;
+      label.hidden = !show;
+    }
+    update();
+    sel.addEventListener("change", function () {
+      update();
+      if (sel.value === "new") { input.focus(); }
+    });
+  });
+
   // Filter forms: apply a checkbox at once instead of waiting for the button.
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
     form.addEventListener("change", function (ev) {
