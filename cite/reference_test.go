@@ -19,9 +19,11 @@ func TestReference_HandVerifiedEdgeCases(t *testing.T) {
 				continue
 			}
 			t.Run(c.name+"/"+string(st), func(t *testing.T) {
-				got, _ := Reference(st, c.article)
+				// The hand-verified text is the style's; the retraction notice
+				// Reference adds is checked by TestReference_RetractedCarriesTheNotice.
+				got, _ := BareReference(st, c.article)
 				if got != want {
-					t.Errorf("Reference(%s, %d)\n got: %s\nwant: %s", st, c.article.PMID, got, want)
+					t.Errorf("BareReference(%s, %d)\n got: %s\nwant: %s", st, c.article.PMID, got, want)
 				}
 			})
 		}
@@ -39,8 +41,8 @@ func TestReference_DecodedFixturesMatchHandVerified(t *testing.T) {
 			if !ok {
 				continue
 			}
-			if got, _ := Reference(st, a); got != want {
-				t.Errorf("%s: Reference(%s, decoded %d)\n got: %s\nwant: %s", c.name, st, a.PMID, got, want)
+			if got, _ := BareReference(st, a); got != want {
+				t.Errorf("%s: BareReference(%s, decoded %d)\n got: %s\nwant: %s", c.name, st, a.PMID, got, want)
 			}
 		}
 	}
@@ -204,5 +206,23 @@ func TestReference_BookArticles(t *testing.T) {
 	}
 	if strings.Contains(sb.String(), "\nTI  - ") || !strings.Contains(sb.String(), "\nBTI - Rheumatoid Arthritis") {
 		t.Errorf("a whole book is titled once, by BTI:\n%s", sb.String())
+	}
+}
+
+func TestReference_RetractedCarriesTheNotice(t *testing.T) {
+	a := &pubmed.Article{
+		PMID: 993, Title: "A retracted study.", Retracted: true,
+		Journal:             pubmed.Journal{ISOAbbrev: "Biochem J", Volume: "148", Issue: "3"},
+		CommentsCorrections: []pubmed.CommentCorrection{{RefType: "RetractionIn", RefSource: "Biochem J. 1977;164(1):287-8", PMID: 195582}},
+	}
+	for _, st := range []Style{AMA, APA, Vancouver} {
+		text, markup := Reference(st, a)
+		if !strings.Contains(text, "Retracted publication. Retraction in: Biochem J. 1977") || !strings.Contains(markup, "Retracted publication.") {
+			t.Errorf("%s: reference %q lacks the retraction notice", st, text)
+		}
+		bare, _ := BareReference(st, a)
+		if strings.Contains(bare, "Retract") || !strings.HasPrefix(text, bare) {
+			t.Errorf("%s: BareReference = %q, want the reference without the notice", st, bare)
+		}
 	}
 }

@@ -40,8 +40,22 @@ func ParseStyle(s string) (Style, error) {
 
 // Reference returns the reference text of a in style s, as plain text and as
 // HTML (escaped, with the style's italics; the title uses the article's
-// TitleHTML so inline markup survives). An unknown style yields Vancouver.
-func Reference(s Style, a *pubmed.Article) (text, html string) {
+// TitleHTML so inline markup survives). A retracted article's reference ends
+// with the retraction notice, so the warning travels with the text wherever
+// it is pasted (Citing Medicine adds the retraction to the reference in the
+// same way). An unknown style yields Vancouver.
+func Reference(s Style, a *pubmed.Article) (text, markup string) {
+	text, markup = BareReference(s, a)
+	if r := retraction(a); r != "" && text != "" {
+		text += " " + r
+		markup += " " + html.EscapeString(r)
+	}
+	return text, markup
+}
+
+// BareReference is Reference without the retraction notice, for callers that
+// flag retractions beside the reference themselves (collection lists).
+func BareReference(s Style, a *pubmed.Article) (text, html string) {
 	if a == nil {
 		return "", ""
 	}

@@ -82,7 +82,7 @@ func (s *Service) References(ctx context.Context, u store.User, id uint64, style
 		if r, ok := recs[it.PMID]; ok {
 			e.Article = &r.Article
 			var h string
-			e.Text, h = cite.Reference(style, e.Article)
+			e.Text, h = cite.BareReference(style, e.Article)
 			e.HTML = template.HTML(h) // cite escapes; the title subset is the decoder's safe HTML
 		} else {
 			e.Text = fmt.Sprintf("PMID %d (no longer in the library).", it.PMID)
