@@ -118,7 +118,8 @@ func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if code == http.StatusInternalServerError {
 			s.log.Error("article", "pmid", r.PathValue("pmid"), "err", err)
-			err = errors.New("The record could not be read; the error has been logged.")
+			s.renderError(w, r, code, "The record could not be read; the error has been logged.", nil)
+			return
 		}
 		s.renderError(w, r, code, err.Error(), nil)
 		return

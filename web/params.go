@@ -296,16 +296,6 @@ func (p searchParams) without(field, value string) searchParams {
 	return c
 }
 
-// with returns p with one value of a facet field added.
-func (p searchParams) with(field, value string) searchParams {
-	c := p.clone()
-	f := c.field(field)
-	if !slices.Contains(*f, value) {
-		*f = append(*f, value)
-	}
-	return c
-}
-
 func (p searchParams) has(field, value string) bool {
 	c := p
 	return slices.Contains(*c.field(field), value)

@@ -351,7 +351,7 @@ func (s *server) handleManage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := signUpFrom(r.PostForm)
-	sub, err := s.digest.Update(r.Context(), tok, u)
+	_, err := s.digest.Update(r.Context(), tok, u)
 	if err == nil {
 		http.Redirect(w, r, digest.PathManage+"?token="+url.QueryEscape(tok)+"&saved=1", http.StatusSeeOther)
 		return
@@ -363,7 +363,8 @@ func (s *server) handleManage(w http.ResponseWriter, r *http.Request) {
 	}
 	// The subscription is unchanged: show its address and filters as they
 	// stand beside the form with the error.
-	if sub, err = s.digest.Manage(r.Context(), tok); err != nil {
+	sub, err := s.digest.Manage(r.Context(), tok)
+	if err != nil {
 		s.tokenFailed(w, r, err)
 		return
 	}
