@@ -20,7 +20,7 @@ func snippet(h *search.DocumentMatch) string {
 	for _, f := range []string{fConclusions, fAbstract} {
 		for _, frag := range h.Fragments[f] {
 			if strings.Contains(frag, "<mark>") {
-				return frag
+				return wholeWords(frag)
 			}
 		}
 	}
@@ -98,4 +98,30 @@ func clip(s string) string {
 		}
 	}
 	return strings.TrimRight(s[:cut], " ,;:") + "…"
+}
+
+// fragmentCut is the separator bleve's highlighter puts where it cut the text.
+const fragmentCut = "…"
+
+// wholeWords drops the word bleve's fragmenter cut in two at either end of a
+// highlighted fragment ("…y little is known" becomes "…little is known"), so
+// a snippet reads as text. It never drops a highlighted term, and leaves an
+// end alone when the first space is too far in to be a cut word.
+func wholeWords(frag string) string {
+	const maxWord = 30
+	if rest, ok := strings.CutPrefix(frag, fragmentCut); ok {
+		sp := strings.IndexByte(rest, ' ')
+		mark := strings.Index(rest, "<mark>")
+		if sp > 0 && sp < maxWord && (mark < 0 || sp < mark) {
+			frag = fragmentCut + rest[sp+1:]
+		}
+	}
+	if rest, ok := strings.CutSuffix(frag, fragmentCut); ok {
+		sp := strings.LastIndexByte(rest, ' ')
+		mark := strings.LastIndex(rest, "</mark>")
+		if sp > 0 && len(rest)-sp < maxWord && sp > mark {
+			frag = strings.TrimRight(rest[:sp], " ,;:") + fragmentCut
+		}
+	}
+	return frag
 }
