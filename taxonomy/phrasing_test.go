@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"villi/pubmed"
 )
 
 // TestTag_TrickyPhrasings holds the phrasings that decided the text rules
@@ -117,5 +119,22 @@ func TestLoad_RefRulesInAUsersTable(t *testing.T) {
 				t.Errorf("conditions = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestEvidence_AnimalRandomisationIsNotAnRCT(t *testing.T) {
+	tax := Default()
+	tests := []struct {
+		name, abstract, want string
+	}{
+		{"mice randomized", "Dextran sodium sulfate was utilized to induce colitis in C57BL/6 mice with mice randomized to receive either standard formula or novel formula. Colonic biopsies from pediatric patients were also exposed.", "animal|other|clinical-trial|observational|in-vitro"},
+		{"patients randomized", "Adults with celiac disease were randomized to receive a gluten-free diet with or without probiotics for 12 weeks.", "rct"},
+	}
+	for _, tt := range tests {
+		a := &pubmed.Article{PMID: 1, Title: "A study", Abstract: []pubmed.AbstractSection{{Text: tt.abstract}}}
+		got := tax.Tag(a).Evidence
+		if !strings.Contains("|"+tt.want+"|", "|"+got+"|") {
+			t.Errorf("%s: evidence = %q, want one of %s", tt.name, got, tt.want)
+		}
 	}
 }
