@@ -48,7 +48,7 @@
 //
 // Every bucket but sessions is created by migration 1, sessions by migration
 // 2; each bucket's accessors live in a file of their own (runs.go,
-// cursors.go, users.go, ...). Schema changes are new entries at the end of the migrations list, never edits of old
-// ones; a file whose schema_version is newer than the binary's list is
-// refused (ErrSchemaTooNew).
+// cursors.go, users.go, ...). Schema changes are new entries at the end of
+// the migrations list, never edits of old ones; a file whose schema_version
+// is newer than the binary's list is refused (ErrSchemaTooNew).
 package store
