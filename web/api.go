@@ -222,6 +222,13 @@ func missingPMIDs(want []uint64, got []store.Record) []string {
 	return out
 }
 
+// apiMethodNotAllowed answers any other method under /api/ in JSON (the
+// mux's own 405 is plain text): the API only reads.
+func (s *server) apiMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "GET, HEAD")
+	writeJSONError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed here: the API is read-only, use GET", r.Method))
+}
+
 func (s *server) apiNotFound(w http.ResponseWriter, r *http.Request) {
 	writeJSONError(w, http.StatusNotFound, fmt.Sprintf("no API endpoint at %s; see /api/v1/search, /api/v1/articles/{pmid}, /api/v1/articles/{pmid}/cite, /api/v1/export, /api/v1/status", r.URL.Path))
 }

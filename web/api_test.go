@@ -323,3 +323,26 @@ func TestAPIStatus_RunsRecordsAndNextCrawl(t *testing.T) {
 		t.Errorf("runs has %d entries, want 3", len(st.Runs))
 	}
 }
+
+func TestAPI_OtherMethodsAreJSON405(t *testing.T) {
+	srv := newServer(t, testLibrary(t), Options{Public: true})
+	for _, method := range []string{"POST", "PUT", "DELETE"} {
+		req, err := http.NewRequest(method, srv.URL+"/api/v1/search?q=gluten", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e apiError
+		err = json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || err != nil || !strings.Contains(e.Error, method) {
+			t.Errorf("%s /api/v1/search: %d, body error %q (decode: %v); want 405 with a JSON message naming %s", method, resp.StatusCode, e.Error, err, method)
+		}
+		if got := resp.Header.Get("Allow"); got != "GET, HEAD" {
+			t.Errorf("%s: Allow = %q, want GET, HEAD", method, got)
+		}
+	}
+}

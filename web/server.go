@@ -205,6 +205,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/export", read(s.apiExport))
 	mux.Handle("GET /api/v1/status", read(s.apiStatus))
 	mux.HandleFunc("GET /api/", s.apiNotFound)
+	for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+		mux.HandleFunc(m+" /api/", s.apiMethodNotAllowed)
+	}
 
 	// Operations: for probes and scrapers, without a login.
 	mux.HandleFunc("GET /healthz", s.handleHealth)
