@@ -206,6 +206,29 @@ func (s *Service) Confirm(ctx context.Context, token string) (store.Subscription
 	return sub, err
 }
 
+// CheckConfirm reports what Confirm would refuse (a bad or expired token, a
+// subscription that is gone) without confirming anything, so the page behind
+// the link can say so before its button is clicked.
+func (s *Service) CheckConfirm(token string) error {
+	id, err := s.sign.verify(token, purposeConfirm, s.cfg.Clock())
+	if err != nil {
+		return err
+	}
+	if _, err := s.st.Subscription(id); errors.Is(err, store.ErrNotFound) {
+		return ErrUnsubscribed
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// CheckUnsubscribe reports what Unsubscribe would refuse (a bad or expired
+// token) without unsubscribing.
+func (s *Service) CheckUnsubscribe(token string) error {
+	_, err := s.unsubscribeID(token)
+	return err
+}
+
 // Manage returns the subscription a manage link names, for the form that
 // changes it.
 func (s *Service) Manage(ctx context.Context, token string) (store.Subscription, error) {
@@ -239,11 +262,7 @@ func (s *Service) Update(ctx context.Context, token string, u SignUp) (store.Sub
 // idempotent: a subscription already gone is success, so one-click clients
 // get their 200.
 func (s *Service) Unsubscribe(ctx context.Context, token string) error {
-	now := s.cfg.Clock()
-	id, err := s.sign.verify(token, purposeUnsubscribe, now)
-	if errors.Is(err, ErrBadToken) {
-		id, err = s.sign.verify(token, purposeManage, now)
-	}
+	id, err := s.unsubscribeID(token)
 	if err != nil {
 		return err
 	}
@@ -251,6 +270,16 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) error {
 		return err
 	}
 	return nil
+}
+
+// unsubscribeID is the subscription an unsubscribe or manage link names.
+func (s *Service) unsubscribeID(token string) (uint64, error) {
+	now := s.cfg.Clock()
+	id, err := s.sign.verify(token, purposeUnsubscribe, now)
+	if errors.Is(err, ErrBadToken) {
+		id, err = s.sign.verify(token, purposeManage, now)
+	}
+	return id, err
 }
 
 // Add is the admin's way in (`villi subscription add`): confirmed adds a

@@ -129,7 +129,19 @@ func TestSubscribe_ConfirmLinkExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := linkIn(t, parseMail(t, srv.messages()[0].Data).text, PathConfirm)
+	if err := s.CheckConfirm(tok); err != nil {
+		t.Errorf("check of a fresh confirm link: %v", err)
+	}
+	if err := s.CheckUnsubscribe(tok); !errors.Is(err, ErrBadToken) {
+		t.Errorf("confirm token checked as an unsubscribe link: %v, want ErrBadToken", err)
+	}
 	clock = now.Add(8 * 24 * time.Hour)
+	if err := s.CheckConfirm(tok); !errors.Is(err, ErrExpiredToken) {
+		t.Errorf("check after 8 days: %v, want ErrExpiredToken", err)
+	}
+	if sub, _ := w.lib.Store.SubscriptionByEmail("late@example.org"); sub.Confirmed {
+		t.Error("CheckConfirm confirmed the subscription")
+	}
 	if _, err := s.Confirm(context.Background(), tok); !errors.Is(err, ErrExpiredToken) {
 		t.Errorf("confirm after 8 days: %v, want ErrExpiredToken", err)
 	}

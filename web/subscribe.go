@@ -279,9 +279,14 @@ func (s *server) formToken(w http.ResponseWriter, r *http.Request) (string, bool
 // tokenButton shows d, a page whose one button POSTs the link's token to
 // d.Action.URL: a GET changes nothing, so a mail scanner opening the link
 // changes nothing either.
-func (s *server) tokenButton(w http.ResponseWriter, r *http.Request, d *messagePage) {
+func (s *server) tokenButton(w http.ResponseWriter, r *http.Request, d *messagePage, check func(string) error) {
 	tok, ok := s.linkToken(w, r)
 	if !ok {
+		return
+	}
+	// Say now, not after the click, that the link has expired or is void.
+	if err := check(tok); err != nil {
+		s.tokenFailed(w, r, err)
 		return
 	}
 	d.Action.Token = tok
@@ -296,7 +301,7 @@ func (s *server) handleConfirmForm(w http.ResponseWriter, r *http.Request) {
 		Heading: "Confirm your subscription",
 		Lines:   []string{"One click to start the villi weekly digest at this address. If you did not ask for it, close this page: nothing will be sent."},
 		Action:  &tokenAction{URL: digest.PathConfirm, Button: "Confirm my subscription"},
-	})
+	}, s.digest.CheckConfirm)
 }
 
 func (s *server) handleConfirm(w http.ResponseWriter, r *http.Request) {
@@ -379,7 +384,7 @@ func (s *server) handleUnsubscribeForm(w http.ResponseWriter, r *http.Request) {
 		Heading: "Unsubscribe from the weekly digest?",
 		Lines:   []string{"One click and no more digests go to this address."},
 		Action:  &tokenAction{URL: digest.PathUnsubscribe, Button: "Unsubscribe"},
-	})
+	}, s.digest.CheckUnsubscribe)
 }
 
 // handleUnsubscribe serves the page's button and the RFC 8058 one-click
