@@ -195,6 +195,7 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	// Administration.
 	mux.Handle("GET /admin", admin(s.handleAdmin))
+	mux.Handle("POST "+pathAdminImport, admin(s.handleImport))
 	mux.Handle("GET "+digest.PathPreview, admin(s.handlePreview))
 	mux.Handle("GET "+pathPreviewMail, admin(s.handlePreviewMail))
 

@@ -215,7 +215,8 @@ func logCrawl(log *slog.Logger, run store.Run, err error) {
 	switch {
 	case errors.Is(err, crawler.ErrUnreachable):
 		log.Error("crawl: PubMed cannot be reached from this machine; "+
-			"check the network or VILLI_EUTILS_URL, or import PubMed's baseline files with `villi import FILE.xml.gz`", "err", err)
+			"check the network or VILLI_EUTILS_URL, or import PubMed's baseline files on the admin page (/admin#import), "+
+			"or with `villi import FILE.xml.gz` while serve is stopped", "err", err)
 	case err != nil && !errors.Is(err, context.Canceled):
 		log.Error("crawl failed", "err", err, "failing", run.Failing)
 	default:
