@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -374,11 +375,11 @@ func (t *table) afterCursor(keys []sortKey, row int32, score float64, c *cursorP
 		var d int
 		switch k {
 		case byScore:
-			d = compareFloat(c.score, score) // descending
+			d = cmp.Compare(c.score, score) // descending
 		case byEvidenceRank:
-			d = compareFloat(float64(t.evRank[row]), c.rank)
+			d = cmp.Compare(float64(t.evRank[row]), c.rank)
 		case byPubDateDesc:
-			d = compareInt(c.pubdate, t.pubdate[row])
+			d = cmp.Compare(c.pubdate, t.pubdate[row])
 		case byPMID:
 			d = comparePMID(t.pmid[row], c.pmid)
 		}
@@ -387,26 +388,6 @@ func (t *table) afterCursor(keys []sortKey, row int32, score float64, c *cursorP
 		}
 	}
 	return false
-}
-
-func compareFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // cursor is the search_after value of row for keys.
