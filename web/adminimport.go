@@ -71,6 +71,9 @@ func (s *server) handleImport(w http.ResponseWriter, r *http.Request) {
 			failed = append(failed, fmt.Sprintf("%s: %v (everything before the problem was kept)", name, err))
 		}
 	}
+	if _, err := s.lib.MergeAfterImport(r.Context(), total); err != nil {
+		failed = append(failed, err.Error())
+	}
 	run.Query = strings.Join(names, " ")
 	run.Ended = time.Now().UTC()
 	run.Added, run.Updated, run.Unchanged, run.Deleted = total.Added, total.Updated, total.Unchanged, total.Deleted

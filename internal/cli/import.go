@@ -60,22 +60,16 @@ func runImport(ctx context.Context, e Env, args []string) error {
 	if len(files) > 1 {
 		printSummary(e.Stdout, "total", total)
 	}
-	if changed := total.Added + total.Updated + total.Deleted; changed >= optimizeAfter && ctx.Err() == nil {
-		// Each import batch leaves a bleve segment and every query term is
-		// looked up once per segment: merging them makes searches faster.
-		fmt.Fprintf(e.Stderr, "merging the search index after %s…\n", plural(changed, "change"))
-		if err := lib.Index.Optimize(ctx); err != nil {
-			failed = append(failed, fmt.Errorf("merge search index (searches still work, only slower): %w", err))
-		}
+	if merged, err := lib.MergeAfterImport(ctx, total); err != nil {
+		failed = append(failed, err)
+	} else if merged {
+		fmt.Fprintln(e.Stderr, "merged the search index's segments for faster searches")
 	}
 	if stale, _ := lib.TaxonomyStale(); stale {
 		fmt.Fprintln(e.Stderr, "note: the taxonomy table changed since records were tagged; run `villi retag`")
 	}
 	return errors.Join(failed...)
 }
-
-// optimizeAfter is how many changed records make an import merge the index.
-const optimizeAfter = 5000
 
 // importOne imports one file, showing progress on a terminal and plain log
 // lines otherwise. Everything committed before an error stays imported.
