@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -75,7 +76,8 @@ func runServe(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	mails, err := digestService(e, lib, *baseURL, sched.Location, log)
+	// Mail links need an absolute URL: without VILLI_BASE_URL, the address served.
+	mails, err := digestService(e, lib, cmp.Or(*baseURL, "http://"+*addr), sched.Location, log)
 	if err != nil {
 		return err
 	}
@@ -233,9 +235,6 @@ func digestService(e Env, lib *library.Library, baseURL string, loc *time.Locati
 	if e.Getenv("VILLI_SMTP_URL") == "" {
 		log.Warn("digest e-mails are off: set VILLI_SMTP_URL (and VILLI_MAIL_FROM) to send them")
 		return nil, nil
-	}
-	if baseURL == "" {
-		baseURL = "http://" + envOr(e, "VILLI_ADDR", "127.0.0.1:8080")
 	}
 	mc := &mailConfig{from: e.Getenv("VILLI_MAIL_FROM"), baseURL: baseURL, tz: loc.String()}
 	return mc.service(lib, e, log)
