@@ -80,7 +80,7 @@ func Open(dir string, opts Options) (*Index, error) {
 	switch {
 	case err == nil:
 		v, verr := bi.GetInternal(keyMappingVersion)
-		if verr == nil && string(v) == strconv.Itoa(MappingVersion) {
+		if verr == nil && string(v) == stamp() {
 			d, err := ix.loadDocs(bi)
 			if err != nil {
 				bi.Close()
@@ -126,7 +126,7 @@ func (ix *Index) openExisting(dir string) (bleve.Index, error) {
 	return bleve.OpenUsing(dir, ix.runtimeConfig())
 }
 
-// create replaces dir with a new empty index stamped with MappingVersion.
+// create replaces dir with a new empty index stamped with stamp().
 func (ix *Index) create(dir string) (bleve.Index, error) {
 	if err := os.RemoveAll(dir); err != nil {
 		return nil, fmt.Errorf("remove old index %s: %w", dir, err)
@@ -135,7 +135,7 @@ func (ix *Index) create(dir string) (bleve.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create index %s: %w", dir, err)
 	}
-	if err := bi.SetInternal(keyMappingVersion, []byte(strconv.Itoa(MappingVersion))); err != nil {
+	if err := bi.SetInternal(keyMappingVersion, []byte(stamp())); err != nil {
 		bi.Close()
 		return nil, fmt.Errorf("stamp index %s: %w", dir, err)
 	}

@@ -11,12 +11,20 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 
 	"villi/pubmed"
+	"villi/query"
 	"villi/store"
 )
 
 // MappingVersion is bumped whenever the mapping or Document changes; Open
-// deletes an index of another version, and NeedsRebuild reports true.
-const MappingVersion = 2
+// deletes an index of another version (or of another synonym table, see
+// stamp), and NeedsRebuild reports true.
+const MappingVersion = 3
+
+// stamp identifies what an index was built with: the mapping and the
+// synonym table whose concept terms the text fields hold.
+func stamp() string {
+	return strconv.Itoa(MappingVersion) + "/" + query.ConceptsVersion()
+}
 
 // docType is the only document type; the default mapping is disabled, so
 // anything else handed to bleve is not indexed at all.
@@ -54,6 +62,7 @@ const (
 // Mapping returns the explicit static mapping of a villi index. It is
 // exported so benchmarks can index the same documents with bleve alone.
 func Mapping() *mapping.IndexMappingImpl {
+	// Text fields use query.AnalyzerName, which adds synonym concept terms.
 	// Phrase queries need positions, so every analysed text field keeps term
 	// vectors, not only the highlighted ones. Nothing goes into _all: queries
 	// name their fields. No field keeps doc values: filters, facets and sorts
@@ -93,13 +102,13 @@ func Mapping() *mapping.IndexMappingImpl {
 	dm := bleve.NewDocumentStaticMapping()
 	add := func(name string, f *mapping.FieldMapping) { dm.AddFieldMappingsAt(name, f) }
 	add(fPMID, kw(false, false))
-	add(fTitle, text(en.AnalyzerName, false))
-	add(fAbstract, text(en.AnalyzerName, true))
-	add(fConclusions, text(en.AnalyzerName, true))
-	add(fMesh, text(en.AnalyzerName, false))
-	add(fMajr, text(en.AnalyzerName, false))
+	add(fTitle, text(query.AnalyzerName, false))
+	add(fAbstract, text(query.AnalyzerName, true))
+	add(fConclusions, text(query.AnalyzerName, true))
+	add(fMesh, text(query.AnalyzerName, false))
+	add(fMajr, text(query.AnalyzerName, false))
 	add(fMeshUI, kw(false, false))
-	add(fKeywords, text(en.AnalyzerName, false))
+	add(fKeywords, text(query.AnalyzerName, false))
 	add(fAu, text(simple.Name, false))
 	add(fAuExact, kw(false, false))
 	add(fTA, kw(false, false))

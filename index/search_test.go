@@ -314,8 +314,10 @@ func TestSearch_SnippetsAreEscapedAndPreferConclusions(t *testing.T) {
 			pubmed.AbstractSection{Category: "CONCLUSIONS", Label: "CONCLUSIONS", Text: `Serum zonulin <script>alert("x")</script> rose & fell. Larger trials are needed.`}),
 		snippetRecord(2,
 			pubmed.AbstractSection{Text: "Gluten exposure was measured in 40 adults. Antibodies fell after 6 months. Tight <b>junction</b> markers improved."}),
+		snippetRecord(3,
+			pubmed.AbstractSection{Category: "CONCLUSIONS", Text: "The intestinal microbiota of these children differed, and intestinal permeability rose."}),
 	}
-	if err := ix.Apply(context.Background(), recs, nil, 2); err != nil {
+	if err := ix.Apply(context.Background(), recs, nil, 3); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -330,6 +332,8 @@ func TestSearch_SnippetsAreEscapedAndPreferConclusions(t *testing.T) {
 			[]string{"Serum zonulin &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; rose &amp; fell."}, []string{"<mark>", "Larger"}},
 		{"filter-only: last sentence of abstract", "", 2,
 			[]string{"Tight &lt;b&gt;junction&lt;/b&gt; markers improved."}, []string{"<b>", "Gluten"}},
+		{"a synonym highlights the member found, whole", "gut microbiota AND leaky gut", 3,
+			[]string{"<mark>intestinal microbiota</mark>", "<mark>intestinal permeability</mark>"}, nil},
 		{"title-only match falls back too", "barrier", 2,
 			[]string{"Tight &lt;b&gt;junction&lt;/b&gt; markers improved."}, []string{"<mark>"}},
 	}

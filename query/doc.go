@@ -41,8 +41,9 @@
 //
 // Untagged words and phrases search every text field with boosts (title ×3,
 // majr ×3, mesh ×2, keywords ×1.5, conclusions ×1.2, abstract ×1) and expand
-// through the curated synonym table in synonyms.txt (edit it and rebuild);
-// String() shows the expansion. Stop words ("the", "of", a lone "a") are
+// through the curated synonym table in synonyms.txt; String() shows the
+// expansion. The index adds each group's concept term wherever a member
+// occurs (AnalyzerName), so an expanded term searches one term per field. Stop words ("the", "of", a lone "a") are
 // dropped, as the English analyzer drops them from the index. A query made
 // only of bare numbers of 1–8 digits is a list of PMIDs ("123 456" is
 // 123[pmid] OR 456[pmid]); elsewhere a number is text, shown quoted.

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	bq "github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -63,11 +64,13 @@ func (l *textLeaf) fieldQuery(f fieldBoost) bq.Query {
 	case l.phrase:
 		q := bq.NewMatchPhraseQuery(l.text)
 		q.SetField(f.field)
+		q.Analyzer = en.AnalyzerName // the words, without concept terms
 		setBoost(q, f.boost)
 		return q
 	default:
 		q := bq.NewMatchQuery(l.text)
 		q.SetField(f.field)
+		q.Analyzer = en.AnalyzerName
 		q.SetOperator(bq.MatchQueryOperatorAnd)
 		setBoost(q, f.boost)
 		return q
@@ -210,7 +213,24 @@ func (n *synNode) writeMembers(b *strings.Builder) {
 
 func (n *synNode) terms() int { return len(n.g.members) }
 
+// bleve searches the group's concept term, which the index (AnalyzerName)
+// adds wherever any member occurs: one term per field finds what every
+// member searched as a phrase would.
 func (n *synNode) bleve() bq.Query {
+	qs := make([]bq.Query, 0, len(untaggedFields))
+	for _, f := range untaggedFields {
+		q := bq.NewTermQuery(n.g.concept)
+		q.SetField(f.field)
+		setBoost(q, f.boost)
+		qs = append(qs, q)
+	}
+	return oneOrAny(qs)
+}
+
+// memberQuery is what bleve ran for the group before concept terms: every
+// member, as typed, over the untagged fields. Tests hold the concept term
+// to it.
+func (n *synNode) memberQuery() bq.Query {
 	qs := make([]bq.Query, len(n.g.members))
 	for i, m := range n.g.members {
 		qs[i] = m.bleve()

@@ -17,6 +17,7 @@ var synonymsTxt string
 // synGroup is one line of the synonym table: terms searched as one.
 type synGroup struct {
 	members []*textLeaf
+	concept string // the term the index adds where a member occurs
 }
 
 // synTable finds the group an untagged word sequence or phrase belongs to.
@@ -25,6 +26,7 @@ type synTable struct {
 	folded   map[string]*synGroup // members by normalized key
 	exact    map[string]*synGroup // acronyms, matched only as written ("MS", not "ms")
 	maxWords int
+	concepts *conceptFilter // adds the groups' concept terms at index time
 }
 
 var synonyms = sync.OnceValues(func() (*synTable, error) {
@@ -45,7 +47,8 @@ var synonyms = sync.OnceValues(func() (*synTable, error) {
 // "ra" do not expand. Members that analyze alike ("crohn", "crohn's") are
 // kept once, in the first spelling.
 func parseSynonyms(text string, an, keys analysis.Analyzer) (*synTable, error) {
-	t := &synTable{keys: keys, folded: map[string]*synGroup{}, exact: map[string]*synGroup{}}
+	t := &synTable{keys: keys, folded: map[string]*synGroup{}, exact: map[string]*synGroup{}, concepts: newConceptFilter()}
+	concepts := map[string]bool{}
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for line := 1; sc.Scan(); line++ {
 		s := sc.Text()
@@ -104,6 +107,15 @@ func parseSynonyms(text string, an, keys analysis.Analyzer) (*synTable, error) {
 					delete(t.folded, k)
 				}
 			}
+			continue
+		}
+		g.concept = conceptPrefix + strings.Join(tokens(keys, g.members[0].text), " ")
+		if concepts[g.concept] {
+			return nil, fmt.Errorf("synonyms line %d: two groups start with %q", line, g.members[0].text)
+		}
+		concepts[g.concept] = true
+		for _, m := range g.members {
+			t.concepts.add(an, m.text, g.concept)
 		}
 	}
 	if err := sc.Err(); err != nil {
