@@ -43,32 +43,39 @@ func TestOpen_NewIndexNeedsRebuildReopenedDoesNot(t *testing.T) {
 }
 
 func TestOpen_OtherMappingVersionIsRemovedAndNeedsRebuild(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "index.bleve")
-	ix := openIndex(t, dir)
-	if err := ix.Apply(context.Background(), synthetic(5, 1, 1), nil, 5); err != nil {
-		t.Fatal(err)
+	tests := []struct{ name, stamp string }{
+		{"older villi", strconv.Itoa(MappingVersion - 1)},
+		{"another synonym table", strconv.Itoa(MappingVersion) + "/000000000000"},
 	}
-	ix.Close()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "index.bleve")
+			ix := openIndex(t, dir)
+			if err := ix.Apply(context.Background(), synthetic(5, 1, 1), nil, 5); err != nil {
+				t.Fatal(err)
+			}
+			ix.Close()
 
-	// Stamp the index as written by an older villi.
-	bi, err := bleve.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bi.SetInternal(keyMappingVersion, []byte(strconv.Itoa(MappingVersion-1))); err != nil {
-		t.Fatal(err)
-	}
-	bi.Close()
+			bi, err := bleve.Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := bi.SetInternal(keyMappingVersion, []byte(tt.stamp)); err != nil {
+				t.Fatal(err)
+			}
+			bi.Close()
 
-	ix = openIndex(t, dir)
-	if !ix.NeedsRebuild() {
-		t.Error("NeedsRebuild() = false after a mapping version change, want true")
-	}
-	if n, _ := ix.DocCount(); n != 0 {
-		t.Errorf("DocCount = %d, want 0: the old index must be removed", n)
-	}
-	if seq, _ := ix.AppliedSeq(); seq != 0 {
-		t.Errorf("AppliedSeq = %d, want 0", seq)
+			ix = openIndex(t, dir)
+			if !ix.NeedsRebuild() {
+				t.Errorf("NeedsRebuild() = false for an index stamped %q, want true", tt.stamp)
+			}
+			if n, _ := ix.DocCount(); n != 0 {
+				t.Errorf("DocCount = %d, want 0: the old index must be removed", n)
+			}
+			if seq, _ := ix.AppliedSeq(); seq != 0 {
+				t.Errorf("AppliedSeq = %d, want 0", seq)
+			}
+		})
 	}
 }
 
