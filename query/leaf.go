@@ -227,17 +227,6 @@ func (n *synNode) bleve() bq.Query {
 	return oneOrAny(qs)
 }
 
-// memberQuery is what bleve ran for the group before concept terms: every
-// member, as typed, over the untagged fields. Tests hold the concept term
-// to it.
-func (n *synNode) memberQuery() bq.Query {
-	qs := make([]bq.Query, len(n.g.members))
-	for i, m := range n.g.members {
-		qs[i] = m.bleve()
-	}
-	return bq.NewDisjunctionQuery(qs)
-}
-
 func oneOrAny(qs []bq.Query) bq.Query {
 	if len(qs) == 1 {
 		return qs[0]
