@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
 
 	"villi/internal/fixture"
+	"villi/internal/pubmedtest"
 	"villi/pubmed"
 )
 
@@ -309,24 +309,9 @@ func TestParseFormat_AliasesAndError(t *testing.T) {
 // TestExport_EveryFixtureRecordInEveryFormat exports all records of the
 // official NLM sample and checks each format still parses back.
 func TestExport_EveryFixtureRecordInEveryFormat(t *testing.T) {
-	f, err := os.Open(fixture.Path(t, nlmSample))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var items []Item
-	d := pubmed.NewDecoder(f)
-	for {
-		it, err := d.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if it.Article != nil {
-			items = append(items, Item{Article: it.Article})
-		}
+	for _, a := range pubmedtest.Articles(t, fixture.Path(t, nlmSample)) {
+		items = append(items, Item{Article: a})
 	}
 	if len(items) < 50 {
 		t.Fatalf("only %d records decoded", len(items))

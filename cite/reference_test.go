@@ -2,12 +2,11 @@ package cite
 
 import (
 	"errors"
-	"io"
-	"os"
 	"strings"
 	"testing"
 
 	"villi/internal/fixture"
+	"villi/internal/pubmedtest"
 	"villi/pubmed"
 )
 
@@ -50,24 +49,7 @@ func TestReference_DecodedFixturesMatchHandVerified(t *testing.T) {
 
 func decodeFixture(t *testing.T, file string, pmid uint64) *pubmed.Article {
 	t.Helper()
-	f, err := os.Open(fixture.Path(t, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d := pubmed.NewDecoder(f)
-	for {
-		it, err := d.Next()
-		if errors.Is(err, io.EOF) {
-			t.Fatalf("PMID %d not found in %s", pmid, file)
-		}
-		if err != nil {
-			t.Fatalf("decode %s: %v", file, err)
-		}
-		if it.Article != nil && it.Article.PMID == pmid {
-			return it.Article
-		}
-	}
+	return pubmedtest.Article(t, fixture.Path(t, file), pmid)
 }
 
 func TestReference_HTMLItalicsAndEscaping(t *testing.T) {

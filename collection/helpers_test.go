@@ -2,13 +2,11 @@ package collection
 
 import (
 	"context"
-	"errors"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"villi/internal/fixture"
+	"villi/internal/pubmedtest"
 	"villi/pubmed"
 	"villi/store"
 )
@@ -46,24 +44,11 @@ func fixtureStore(t *testing.T) *store.Store {
 	t.Cleanup(func() { st.Close() })
 	var puts []store.Put
 	for _, rel := range []string{retractedFile, nlmSampleFile, concernFile} {
-		f, err := os.Open(fixture.Path(t, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dec := pubmed.NewDecoder(f)
-		for {
-			it, err := dec.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatalf("decode %s: %v", rel, err)
-			}
+		for _, it := range pubmedtest.Items(t, fixture.Path(t, rel)) {
 			if it.Article != nil {
 				puts = append(puts, store.Put{Record: store.Record{Article: *it.Article}, Source: it.Source})
 			}
 		}
-		f.Close()
 	}
 	if _, err := st.Apply(context.Background(), store.Batch{Puts: puts}); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"villi/fakeeutils"
 	"villi/internal/fixture"
+	"villi/internal/pubmedtest"
 	"villi/library"
 	"villi/pubmed"
 	"villi/store"
@@ -25,35 +25,13 @@ import (
 var topical struct {
 	once  sync.Once
 	items []pubmed.Item
-	err   error
 }
 
 func topicalItems(t testing.TB) []pubmed.Item {
 	t.Helper()
-	file := filepath.Join(fixture.Topical(t), "gut-diet-topics.xml")
 	topical.once.Do(func() {
-		f, err := os.Open(file)
-		if err != nil {
-			topical.err = err
-			return
-		}
-		defer f.Close()
-		dec := pubmed.NewDecoder(f)
-		for {
-			it, err := dec.Next()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if err != nil {
-				topical.err = err
-				return
-			}
-			topical.items = append(topical.items, it)
-		}
+		topical.items = pubmedtest.Items(t, filepath.Join(fixture.Topical(t), "gut-diet-topics.xml"))
 	})
-	if topical.err != nil {
-		t.Fatalf("topical fixture: %v", topical.err)
-	}
 	return topical.items
 }
 

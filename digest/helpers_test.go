@@ -2,14 +2,12 @@ package digest
 
 import (
 	"context"
-	"errors"
-	"io"
 	"log/slog"
-	"os"
 	"testing"
 	"time"
 
 	"villi/internal/fixture"
+	"villi/internal/pubmedtest"
 	"villi/library"
 	"villi/pubmed"
 	"villi/store"
@@ -26,25 +24,13 @@ const (
 // readFixture decodes the articles of a fixture file.
 func readFixture(t testing.TB, rel string) []*pubmed.Article {
 	t.Helper()
-	f, err := os.Open(fixture.Path(t, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d := pubmed.NewDecoder(f)
 	var out []*pubmed.Article
-	for {
-		it, err := d.Next()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", rel, err)
-		}
-		if it.Article != nil && it.Article.PMID != 0 {
-			out = append(out, it.Article)
+	for _, a := range pubmedtest.Articles(t, fixture.Path(t, rel)) {
+		if a.PMID != 0 {
+			out = append(out, a)
 		}
 	}
+	return out
 }
 
 // entrez is an article's entrez date as a time.

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"testing"
 
 	"villi/internal/fixture"
+	"villi/internal/pubmedtest"
 	"villi/pubmed"
 )
 
@@ -24,27 +24,6 @@ import (
 type corpus struct {
 	arts map[uint64]*pubmed.Article
 	src  map[uint64][]byte
-}
-
-func decodeFile(t testing.TB, name string) []pubmed.Item {
-	t.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	dec := pubmed.NewDecoder(f)
-	var items []pubmed.Item
-	for {
-		it, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			return items
-		}
-		if err != nil {
-			t.Fatalf("decode %s: %v", name, err)
-		}
-		items = append(items, it)
-	}
 }
 
 // Real records used by most tests: the topical set (no History, so edat is
@@ -65,7 +44,7 @@ func fixtureItems(t testing.TB) ([]pubmed.Item, corpus) {
 	sharedOnce.Do(func() {
 		c := corpus{arts: map[uint64]*pubmed.Article{}, src: map[uint64][]byte{}}
 		for _, f := range files {
-			for _, it := range decodeFile(t, f) {
+			for _, it := range pubmedtest.Items(t, f) {
 				if it.Article != nil {
 					sharedItems = append(sharedItems, it)
 					c.arts[it.Article.PMID] = it.Article
@@ -192,7 +171,7 @@ func TestLoadFile_AppliesDeleteCitationAndWrapsMedlineCitations(t *testing.T) {
 	defer hs.Close()
 
 	var records, deleted int
-	for _, it := range decodeFile(t, name) {
+	for _, it := range pubmedtest.Items(t, name) {
 		if it.Article != nil {
 			records++
 		}

@@ -2,10 +2,7 @@ package index
 
 import (
 	"context"
-	"errors"
-	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,7 +10,7 @@ import (
 	"time"
 
 	"villi/internal/fixture"
-	"villi/pubmed"
+	"villi/internal/pubmedtest"
 	"villi/store"
 	"villi/taxonomy"
 )
@@ -21,27 +18,12 @@ import (
 // topicalRecords decodes and tags the topical fixture (8,600 real records).
 func topicalRecords(tb testing.TB) []store.Record {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(fixture.Topical(tb), "gut-diet-topics.xml"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
 	tax := taxonomy.Default()
 	var recs []store.Record
-	dec := pubmed.NewDecoder(f)
-	for {
-		it, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			return recs
-		}
-		if err != nil {
-			tb.Fatalf("decode topical fixture: %v", err)
-		}
-		if it.Article == nil {
-			continue
-		}
-		recs = append(recs, store.Record{Article: *it.Article, Tags: tax.Tag(it.Article)})
+	for _, a := range pubmedtest.Articles(tb, filepath.Join(fixture.Topical(tb), "gut-diet-topics.xml")) {
+		recs = append(recs, store.Record{Article: *a, Tags: tax.Tag(a)})
 	}
+	return recs
 }
 
 // TestTopical runs search over the real topical records, indexed by Rebuild

@@ -1,10 +1,7 @@
 package query
 
 import (
-	"errors"
-	"io"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -16,7 +13,7 @@ import (
 	bq "github.com/blevesearch/bleve/v2/search/query"
 
 	"villi/internal/fixture"
-	"villi/pubmed"
+	"villi/internal/pubmedtest"
 )
 
 // conceptsAt analyzes text with the index analyzer and returns its concept
@@ -138,30 +135,13 @@ func head(ids []string) []string {
 // MeSH and keywords with the index analyzer, in memory.
 func topicalIndex(t *testing.T) bleve.Index {
 	t.Helper()
-	f, err := os.Open(filepath.Join(fixture.Topical(t), "gut-diet-topics.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	ix, err := bleve.NewMemOnly(testMapping())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
 	b := ix.NewBatch()
-	dec := pubmed.NewDecoder(f)
-	for {
-		it, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("decode topical fixture: %v", err)
-		}
-		a := it.Article
-		if a == nil {
-			continue
-		}
+	for _, a := range pubmedtest.Articles(t, filepath.Join(fixture.Topical(t), "gut-diet-topics.xml")) {
 		var mesh, majr, kws, concl []string
 		for _, h := range a.MeSH {
 			mesh = append(mesh, h.DescriptorName)

@@ -2,14 +2,12 @@ package taxonomy
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"villi/internal/fixture"
+	"villi/internal/pubmedtest"
 	"villi/pubmed"
 )
 
@@ -334,22 +332,5 @@ func TestTag_RealRecords(t *testing.T) {
 
 func readRecord(t *testing.T, rel string, pmid uint64) *pubmed.Article {
 	t.Helper()
-	f, err := os.Open(fixture.Path(t, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d := pubmed.NewDecoder(f)
-	for {
-		it, err := d.Next()
-		if errors.Is(err, io.EOF) {
-			t.Fatalf("%s: pmid %d not found", rel, pmid)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", rel, err)
-		}
-		if it.Article != nil && it.Article.PMID == pmid {
-			return it.Article
-		}
-	}
+	return pubmedtest.Article(t, fixture.Path(t, rel), pmid)
 }

@@ -8,6 +8,7 @@ import (
 
 	"villi/cite"
 	"villi/internal/fixture"
+	"villi/internal/pubmedtest"
 	"villi/pubmed"
 )
 
@@ -20,25 +21,17 @@ func citeFixture(t *testing.T) (string, [2]*pubmed.Article) {
 	if _, errs, code := run(t, data, "import", file); code != 0 {
 		t.Fatalf("import exit %d: %s", code, errs)
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var got [2]*pubmed.Article
-	dec := pubmed.NewDecoder(f)
-	for got[0] == nil || got[1] == nil {
-		it, err := dec.Next()
-		if err != nil {
-			t.Fatalf("find two articles: %v", err)
-		}
-		switch a := it.Article; {
-		case a == nil:
+	for _, a := range pubmedtest.Articles(t, file) {
+		switch {
 		case a.PMID == 8863847:
 			got[0] = a
 		case got[1] == nil && !a.Retracted && a.Title != "":
 			got[1] = a
 		}
+	}
+	if got[0] == nil || got[1] == nil {
+		t.Fatalf("%s: want PMID 8863847 and another unretracted article with a title", file)
 	}
 	return data, got
 }
