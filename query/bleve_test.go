@@ -98,13 +98,20 @@ func (d testDoc) fields() map[string]any {
 	return m
 }
 
-func testIndex(t *testing.T) bleve.Index {
+// memIndex is an empty in-memory index with testMapping, closed at cleanup.
+func memIndex(t *testing.T) bleve.Index {
 	t.Helper()
 	ix, err := bleve.NewMemOnly(testMapping())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+func testIndex(t *testing.T) bleve.Index {
+	t.Helper()
+	ix := memIndex(t)
 	b := ix.NewBatch()
 	for _, d := range testDocs {
 		if err := b.Index(strconv.Itoa(d.pmid), d.fields()); err != nil {

@@ -135,11 +135,7 @@ func head(ids []string) []string {
 // MeSH and keywords with the index analyzer, in memory.
 func topicalIndex(t *testing.T) bleve.Index {
 	t.Helper()
-	ix, err := bleve.NewMemOnly(testMapping())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
+	ix := memIndex(t)
 	b := ix.NewBatch()
 	for _, a := range pubmedtest.Articles(t, filepath.Join(fixture.Topical(t), "gut-diet-topics.xml")) {
 		var mesh, majr, kws, concl []string
