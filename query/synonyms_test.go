@@ -64,6 +64,16 @@ func TestSynonyms_MemberInTwoGroupsIsAnError(t *testing.T) {
 	}
 }
 
+func TestSynonyms_TwoGroupsWithOneConceptAreAnError(t *testing.T) {
+	_, load := testAnalyzers(t)
+	// "MS" (an acronym) and "ms" (a word) are different members, but the
+	// index lowercases both, so their groups would share one concept term.
+	_, err := load("MS | multiple sclerosis\nms | millisecond\n")
+	if err == nil || !strings.Contains(err.Error(), "line 2") || !strings.Contains(err.Error(), "two groups") {
+		t.Errorf("got %v, want an error naming line 2", err)
+	}
+}
+
 func TestSynonyms_BadLinesAreErrors(t *testing.T) {
 	_, load := testAnalyzers(t)
 	for _, in := range []string{"lonely", "a | (b)", "the | of", "x AND y | z", "celiac | "} {
