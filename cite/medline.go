@@ -53,7 +53,7 @@ func WriteMedline(w io.Writer, a *pubmed.Article) error {
 	}
 	m.field("VI", a.Journal.Volume)
 	m.field("IP", a.Journal.Issue)
-	m.field("DP", nlmDate(a.PubDate))
+	m.field("DP", a.PubDate.NLM())
 	if a.Book == nil || a.Title != a.Book.Title {
 		// PubMed prints a whole book's title once, as BTI.
 		m.field("TI", a.Title)
@@ -161,7 +161,7 @@ func WriteMedline(w io.Writer, a *pubmed.Article) error {
 	m.field("AID", aidValue(a.IDs.DOI, "doi"))
 	m.field("PST", a.PublicationStatus)
 	if a.Book != nil {
-		m.field("SO", joinNonEmpty(" ", endSentence(a.Book.Title), bookImprint(a.Book, nlmDate(a.PubDate))))
+		m.field("SO", joinNonEmpty(" ", endSentence(a.Book.Title), bookImprint(a.Book, a.PubDate.NLM())))
 	} else {
 		m.field("SO", nlmSource(a, locator(a), "Online ahead of print."))
 	}

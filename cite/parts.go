@@ -9,32 +9,8 @@ import (
 	"villi/pubmed"
 )
 
-var monthAbbr = [...]string{"", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-
 var monthFull = [...]string{"", "January", "February", "March", "April", "May", "June", "July",
 	"August", "September", "October", "November", "December"}
-
-// nlmDate renders a date the way NLM prints it ("2023 Mar 9", "2000 Spring");
-// a MedlineDate is used verbatim because NLM does so and it may span years.
-func nlmDate(d pubmed.Date) string {
-	if d.MedlineDate != "" {
-		return d.MedlineDate
-	}
-	if d.Year == 0 {
-		return ""
-	}
-	s := strconv.Itoa(d.Year)
-	switch {
-	case d.Season != "":
-		s += " " + d.Season
-	case d.Month >= 1 && d.Month <= 12:
-		s += " " + monthAbbr[d.Month]
-		if d.Day > 0 {
-			s += " " + strconv.Itoa(d.Day)
-		}
-	}
-	return s
-}
 
 // nlmName is the MEDLINE AU form: "Lastname Initials" with no periods.
 func nlmName(au pubmed.Author) string {

@@ -187,7 +187,7 @@ func nlmSource(a *pubmed.Article, pages, ahead string) string {
 	var sb strings.Builder
 	sb.WriteString(nlmJournal(a))
 	sb.WriteString(". ")
-	sb.WriteString(nlmDate(date))
+	sb.WriteString(date.NLM())
 	if vi := volIssue(a.Journal.Volume, a.Journal.Issue); vi != "" {
 		sb.WriteString(";" + vi)
 	}
@@ -202,10 +202,10 @@ func nlmSource(a *pubmed.Article, pages, ahead string) string {
 	case aheadOfPrint(a):
 		sb.WriteString(" " + ahead)
 	case (a.PubModel == "Print-Electronic" || a.PubModel == "Electronic-Print") && a.ArticleDate != nil:
-		sb.WriteString(" Epub " + nlmDate(*a.ArticleDate) + ".")
+		sb.WriteString(" Epub " + a.ArticleDate.NLM() + ".")
 	}
 	if eColl {
-		sb.WriteString(" eCollection " + nlmDate(a.PubDate) + ".")
+		sb.WriteString(" eCollection " + a.PubDate.NLM() + ".")
 	}
 	return sb.String()
 }
@@ -225,7 +225,7 @@ func vancouverBook(b *refBuilder, a *pubmed.Article) {
 	if bk.Title != "" {
 		b.plain(endSentence(bk.Title) + " ")
 	}
-	b.plain(bookImprint(bk, nlmDate(a.PubDate)))
+	b.plain(bookImprint(bk, a.PubDate.NLM()))
 	b.plain(pmidTail(a))
 }
 

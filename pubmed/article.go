@@ -1,6 +1,9 @@
 package pubmed
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Kind says which PubMed record type an Article was decoded from.
 type Kind string
@@ -137,6 +140,29 @@ type Date struct {
 // IsZero reports whether the date carries nothing.
 func (d Date) IsZero() bool {
 	return d.Year == 0 && d.MedlineDate == "" && d.Season == ""
+}
+
+// NLM renders the date as NLM prints it in citations ("2023 Mar 9",
+// "2000 Spring"); a MedlineDate is returned verbatim because NLM does so and
+// it may span years. A zero Date is "".
+func (d Date) NLM() string {
+	if d.MedlineDate != "" {
+		return d.MedlineDate
+	}
+	if d.Year == 0 {
+		return ""
+	}
+	s := strconv.Itoa(d.Year)
+	switch {
+	case d.Season != "":
+		s += " " + d.Season
+	case d.Month >= 1 && d.Month <= 12:
+		s += " " + time.Month(d.Month).String()[:3]
+		if d.Day > 0 {
+			s += " " + strconv.Itoa(d.Day)
+		}
+	}
+	return s
 }
 
 // Sort returns the date as a time for sorting and range filters: missing

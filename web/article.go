@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"villi/account"
@@ -217,7 +216,7 @@ func authorViews(authors []pubmed.Author) ([]authorView, []string) {
 // publishedLine describes the journal issue: date;volume(issue):pages.
 func publishedLine(a *pubmed.Article) string {
 	var b strings.Builder
-	b.WriteString(dateText(a.PubDate))
+	b.WriteString(a.PubDate.NLM())
 	if j := a.Journal; j.Volume != "" || j.Issue != "" {
 		b.WriteString(";" + j.Volume)
 		if j.Issue != "" {
@@ -228,26 +227,6 @@ func publishedLine(a *pubmed.Article) string {
 		b.WriteString(":" + a.Pagination)
 	}
 	return strings.TrimPrefix(b.String(), ";")
-}
-
-func dateText(d pubmed.Date) string {
-	switch {
-	case d.MedlineDate != "":
-		return d.MedlineDate
-	case d.Year == 0:
-		return ""
-	}
-	s := strconv.Itoa(d.Year)
-	switch {
-	case d.Season != "":
-		s += " " + d.Season
-	case d.Month >= 1 && d.Month <= 12:
-		s += " " + time.Month(d.Month).String()[:3]
-		if d.Day > 0 {
-			s += " " + strconv.Itoa(d.Day)
-		}
-	}
-	return s
 }
 
 func articleLinks(a *pubmed.Article) []link {
