@@ -114,14 +114,14 @@ type runState struct {
 // cannot be reached at all the run stops, wrapping ErrUnreachable. On
 // cancellation Run stops at a batch boundary — what was committed stays,
 // and the next run resumes from the cursors. The run is saved with
-// store.PutRun as it goes (not in a dry run) and returned.
+// library.SaveRun as it goes (not in a dry run) and returned.
 func (c *Crawler) Run(ctx context.Context, opts RunOptions) (store.Run, error) {
 	qs, err := Select(c.cfg.Queries, opts.Queries)
 	if err != nil {
 		return store.Run{}, err
 	}
 	st := &runState{
-		run:   store.Run{Kind: "crawl", Started: c.cfg.Now().UTC()},
+		run:   store.Run{Kind: store.RunCrawl, Started: c.cfg.Now().UTC()},
 		opts:  opts,
 		reqs0: c.api.requests.Load(),
 		rets0: c.api.retries.Load(),
@@ -187,7 +187,7 @@ type pass struct {
 
 // crawlQuery runs the edat and mdat passes of one query.
 func (c *Crawler) crawlQuery(ctx context.Context, st *runState, q Query) error {
-	cur, err := c.lib.Store.Cursor(q.Name)
+	cur, err := c.lib.Cursor(q.Name)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		cur = store.Cursor{Query: q.Name, Term: q.Term}
@@ -371,7 +371,7 @@ func (c *Crawler) fetchWindow(ctx context.Context, st *runState, q Query, cur *s
 
 func (c *Crawler) putCursor(cur *store.Cursor) error {
 	cur.Updated = c.cfg.Now().UTC()
-	if err := c.lib.Store.PutCursor(*cur); err != nil {
+	if err := c.lib.SaveCursor(*cur); err != nil {
 		return fmt.Errorf("save cursor of query %s: %w", cur.Query, err)
 	}
 	return nil
@@ -383,7 +383,7 @@ func (c *Crawler) save(st *runState) error {
 	st.run.Retries = int(c.api.retries.Load() - st.rets0)
 	var err error
 	if !st.opts.DryRun {
-		if err = c.lib.Store.PutRun(&st.run); err != nil {
+		if err = c.lib.SaveRun(&st.run); err != nil {
 			err = fmt.Errorf("save crawl run: %w", err)
 		}
 	}

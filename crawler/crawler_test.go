@@ -62,7 +62,7 @@ func TestRun_FetchesExactlyTheServersRecordsWithBoundedRequests(t *testing.T) {
 	if run.Added != len(all) || run.Requests != len(log) || run.Retries != 0 || run.Err != "" || run.Ended.IsZero() {
 		t.Errorf("run = %+v, want %d added, %d requests, no retries, ended without error", run, len(all), len(log))
 	}
-	runs, err := lib.Store.Runs("crawl", 5)
+	runs, err := lib.DB().Runs("crawl", 5)
 	if err != nil || len(runs) != 1 || runs[0].ID != run.ID || runs[0].Added != run.Added {
 		t.Errorf("stored runs = %+v (%v), want the one run", runs, err)
 	}
@@ -130,13 +130,13 @@ func TestRun_DryRunCountsWithoutFetching(t *testing.T) {
 			t.Errorf("dry run request %s %v, want count-only esearch", r.Endpoint, r.Params)
 		}
 	}
-	if n, _ := lib.Store.Count(); n != 0 {
+	if n, _ := lib.DB().Count(); n != 0 {
 		t.Errorf("dry run stored %d records", n)
 	}
-	if cs, _ := lib.Store.Cursors(); len(cs) != 0 {
+	if cs, _ := lib.DB().Cursors(); len(cs) != 0 {
 		t.Errorf("dry run wrote cursors: %+v", cs)
 	}
-	if runs, _ := lib.Store.Runs("", 10); len(runs) != 0 {
+	if runs, _ := lib.DB().Runs("", 10); len(runs) != 0 {
 		t.Errorf("dry run stored runs: %+v", runs)
 	}
 }

@@ -12,7 +12,7 @@
 //
 // A cursor per saved query (store.Cursor) is written after every committed
 // batch, so a killed or cancelled crawl resumes where it stopped, and every
-// run is recorded with store.PutRun as it goes.
+// run is recorded with library.SaveRun as it goes.
 //
 // The crawler must not write to the search index or the store's article
 // buckets directly (records go through library.Ingest), and must not log

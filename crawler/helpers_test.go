@@ -147,13 +147,13 @@ func want(srv *fakeeutils.Server, qs ...Query) []uint64 {
 // none extra, each once.
 func assertHolds(t testing.TB, lib *library.Library, want []uint64) {
 	t.Helper()
-	got := storedPMIDs(t, lib.Store)
+	got := storedPMIDs(t, lib.DB())
 	if !slices.Equal(got, want) {
 		lost, extra := diff(want, got), diff(got, want)
 		t.Errorf("store holds %d PMIDs, want %d: %d lost (e.g. %v), %d extra (e.g. %v)",
 			len(got), len(want), len(lost), head(lost), len(extra), head(extra))
 	}
-	n, err := lib.Index.DocCount()
+	n, err := lib.IndexCount()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,11 +90,11 @@ func TestRun_Kill9ResumesWithNothingLostAndFewerRequests(t *testing.T) {
 		total += reqs
 
 		lib := openLib(t, dir)
-		n, err := lib.Store.Count()
+		n, err := lib.DB().Count()
 		if err != nil {
 			t.Fatal(err)
 		}
-		docs, err := lib.Index.DocCount()
+		docs, err := lib.IndexCount()
 		if err != nil {
 			t.Fatal(err)
 		}

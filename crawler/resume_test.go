@@ -93,14 +93,14 @@ func TestRun_MdatPassReplacesRevisedRecordsAndDropsVanishedOnes(t *testing.T) {
 	if run.Updated != 1 || run.Deleted != 1 || run.Added != 0 {
 		t.Errorf("run = %+v, want 1 updated, 1 deleted", run)
 	}
-	rec, err := lib.Store.Get(revisedID)
+	rec, err := lib.DB().Get(revisedID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !rec.Article.Retracted || rec.Article.DateRevised == nil {
 		t.Errorf("PMID %d still the old version: retracted=%v revised=%v", revisedID, rec.Article.Retracted, rec.Article.DateRevised)
 	}
-	if _, err := lib.Store.Get(vanishID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := lib.DB().Get(vanishID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("PMID %d deleted at the source is still stored (err %v)", vanishID, err)
 	}
 	assertHolds(t, lib, want(srv, qZonulin))
@@ -165,13 +165,13 @@ func TestRun_CancelStopsAtABatchBoundaryAndResumes(t *testing.T) {
 	if batches != 2 || run.Added != 2*cfg.BatchSize || run.Err == "" || run.Ended.IsZero() {
 		t.Errorf("run = %+v after %d batches, want 2 batches of %d and the cancellation recorded", run, batches, cfg.BatchSize)
 	}
-	if n, _ := lib.Store.Count(); n != 2*cfg.BatchSize {
+	if n, _ := lib.DB().Count(); n != 2*cfg.BatchSize {
 		t.Errorf("store holds %d records after cancelling at a batch boundary, want %d", n, 2*cfg.BatchSize)
 	}
 	if got := len(srv.Requests()); got != 3 {
 		t.Errorf("%d requests before the cancel took effect, want 3 (search, two batches)", got)
 	}
-	cur, err := lib.Store.Cursor(qCrohnDiet.Name)
+	cur, err := lib.DB().Cursor(qCrohnDiet.Name)
 	if err != nil || cur.Pass == nil || cur.Pass.Window == nil || cur.Pass.Window.Done != 2*cfg.BatchSize {
 		t.Fatalf("cursor after cancel = %+v (%v), want a window with %d done", cur, err, 2*cfg.BatchSize)
 	}
@@ -255,7 +255,7 @@ func TestRun_WindowSplittingBeatsTheTenThousandCap(t *testing.T) {
 	if run.Added != n {
 		t.Errorf("added %d records, want %d", run.Added, n)
 	}
-	if got, _ := lib.Store.Count(); got != n {
+	if got, _ := lib.DB().Count(); got != n {
 		t.Errorf("store holds %d records, want %d", got, n)
 	}
 	for _, r := range srv.Requests() {

@@ -102,8 +102,8 @@ func TestE2E_RealSMTPServerOutageAndRecovery(t *testing.T) {
 	cfg.Attempts = 2
 	s := newService(t, w.lib, cfg)
 	subs := []store.Subscription{
-		addSub(t, w.lib.Store, store.Subscription{Email: "anna@example.org"}, longAgo),
-		addSub(t, w.lib.Store, store.Subscription{Email: "ben@example.org", Conditions: []string{"hashimoto"}}, longAgo),
+		addSub(t, w.lib.DB(), store.Subscription{Email: "anna@example.org"}, longAgo),
+		addSub(t, w.lib.DB(), store.Subscription{Email: "ben@example.org", Conditions: []string{"hashimoto"}}, longAgo),
 	}
 	ctx := context.Background()
 	if _, err := s.Run(ctx, w.now1, RunOptions{}); err != nil {
@@ -146,7 +146,7 @@ func TestE2E_RealSMTPServerOutageAndRecovery(t *testing.T) {
 	}
 	for _, sub := range subs {
 		for _, wk := range []time.Time{w.now1, w.now2} {
-			e, err := w.lib.Store.SendEntry(sub.ID, WeekKey(wk, time.UTC))
+			e, err := w.lib.DB().SendEntry(sub.ID, WeekKey(wk, time.UTC))
 			if err != nil || e.State != store.SendSent {
 				t.Errorf("%s %s: %+v, %v; want sent", sub.Email, WeekKey(wk, time.UTC), e, err)
 			}

@@ -10,7 +10,7 @@ import (
 
 func TestHandouts_CollectionFlagToldOnceByDigest(t *testing.T) {
 	lib, _ := selectionLib(t)
-	st := lib.Store
+	st := lib.DB()
 	c, err := st.CreateCollection("carla@example.org", "Lupus handout")
 	if err != nil {
 		t.Fatal(err)

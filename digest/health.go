@@ -11,7 +11,7 @@ import (
 // health is the digest's one-line account of the library: records added in
 // the window, the last crawl and any failing saved query.
 func (s *Service) health(since, until time.Time) (string, error) {
-	runs, err := s.lib.Store.Runs("", 500)
+	runs, err := s.lib.Runs("", 500)
 	if err != nil {
 		return "", fmt.Errorf("crawl health: %w", err)
 	}
@@ -19,13 +19,13 @@ func (s *Service) health(since, until time.Time) (string, error) {
 	var last *store.Run
 	for i := range runs {
 		r := &runs[i]
-		if r.Kind != "crawl" && r.Kind != "import" {
+		if r.Kind != store.RunCrawl && r.Kind != store.RunImport {
 			continue
 		}
 		if r.Started.After(since) && !r.Started.After(until) {
 			added += r.Added
 		}
-		if last == nil && r.Kind == "crawl" && !r.Started.After(until) {
+		if last == nil && r.Kind == store.RunCrawl && !r.Started.After(until) {
 			last = r
 		}
 	}

@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,7 +12,6 @@ import (
 	"villi/library"
 	"villi/pubmed"
 	"villi/store"
-	"villi/taxonomy"
 )
 
 // Fixture files the digest tests read in place.
@@ -49,32 +49,63 @@ type stored struct {
 	added   time.Time
 }
 
-// openLib opens a library in a fresh directory holding recs, each stored
-// (one store batch per record) at its own Added time, then indexed.
+// openLib opens a library in a fresh directory holding recs, each ingested
+// at its own Added time.
 func openLib(t testing.TB, recs []stored) *library.Library {
 	t.Helper()
-	dir := t.TempDir()
-	lib, err := library.Open(context.Background(), dir, library.Options{})
+	return openLibAt(t, t.TempDir(), recs)
+}
+
+// openLibAt is openLib in the data directory dir. The library is closed at
+// the test's end; a test may close it earlier (to hand dir to a subprocess).
+func openLibAt(t testing.TB, dir string, recs []stored) *library.Library {
+	t.Helper()
+	clock := &ingestClock{}
+	lib, err := library.Open(context.Background(), dir, library.Options{Now: clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { lib.Close() })
+	clocks.Store(lib, clock)
+	t.Cleanup(func() { clocks.Delete(lib); lib.Close() })
 	addRecords(t, lib, recs)
 	return lib
 }
 
+// ingestClock is a test library's clock: the Added time of what it ingests next.
+type ingestClock struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func (c *ingestClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.at
+}
+
+func (c *ingestClock) set(at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at = at
+}
+
+// clocks maps each library openLib opened to its clock.
+var clocks sync.Map
+
+// addRecords ingests recs through the library's one ingest path, each
+// record in its own batch at its own Added time.
 func addRecords(t testing.TB, lib *library.Library, recs []stored) {
 	t.Helper()
-	ctx := context.Background()
-	tax := taxonomy.Default()
+	c, ok := clocks.Load(lib)
+	if !ok {
+		t.Fatal("addRecords: library not opened by openLib")
+	}
+	clock := c.(*ingestClock)
 	for _, r := range recs {
-		rec := store.Record{Article: *r.article, Tags: tax.Tag(r.article)}
-		if _, err := lib.Store.Apply(ctx, store.Batch{Puts: []store.Put{{Record: rec}}, Now: r.added}); err != nil {
+		clock.set(r.added)
+		if _, err := lib.Ingest(context.Background(), []pubmed.Item{{Article: r.article}}); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if _, err := lib.Index.Reconcile(ctx, lib.Store); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -50,7 +50,7 @@ func TestKill_DigestSentAtMostOnceAcrossSIGKILL(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			w := newTwoWeeks(t, dir)
-			sub := addSub(t, w.lib.Store, store.Subscription{Email: "a@example.org"}, longAgo)
+			sub := addSub(t, w.lib.DB(), store.Subscription{Email: "a@example.org"}, longAgo)
 			w.lib.Close()
 
 			hit, release := make(chan struct{}), make(chan struct{})
@@ -103,7 +103,7 @@ func TestKill_DigestSentAtMostOnceAcrossSIGKILL(t *testing.T) {
 			for i := range 2 {
 				mustRun(t, s, w.now1.Add(time.Duration(i+1)*time.Hour), RunOptions{})
 			}
-			e := entryOf(t, lib.Store, sub.ID, WeekKey(w.now1, time.UTC))
+			e := entryOf(t, lib.DB(), sub.ID, WeekKey(w.now1, time.UTC))
 			if n := len(srv.messages()); n != 1 || e.State != c.wantState {
 				t.Errorf("server holds %d messages, entry %s (%q); want 1 and %s", n, e.State, e.LastError, c.wantState)
 			}

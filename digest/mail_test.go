@@ -62,17 +62,10 @@ func newTwoWeeks(t *testing.T, dir string) *twoWeeks {
 	}
 	slices.Sort(w.week1)
 	slices.Sort(w.week2)
-	var lib *library.Library
-	var err error
 	if dir == "" {
-		lib = openLib(t, recs)
-	} else {
-		lib, err = library.Open(context.Background(), dir, library.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		addRecords(t, lib, recs)
+		dir = t.TempDir()
 	}
+	lib := openLibAt(t, dir, recs)
 	w.lib = lib
 	return w
 }
@@ -165,7 +158,7 @@ func TestMail_MIMEStructureHeadersAndOneClickUnsubscribe(t *testing.T) {
 	cfg.From = "Łukasz Müller <lukasz@villi.example.org>"
 	cfg.GroupCap = 1000
 	s := newService(t, w.lib, cfg)
-	sub := addSub(t, w.lib.Store, store.Subscription{Email: "zoë.öberg@example.org"}, longAgo)
+	sub := addSub(t, w.lib.DB(), store.Subscription{Email: "zoë.öberg@example.org"}, longAgo)
 
 	rep, err := s.Run(context.Background(), w.now1, RunOptions{})
 	if err != nil {
@@ -213,7 +206,7 @@ func TestMail_MIMEStructureHeadersAndOneClickUnsubscribe(t *testing.T) {
 	}
 
 	// The parts are exactly what Preview shows.
-	e, err := w.lib.Store.SendEntry(sub.ID, WeekKey(w.now1, time.UTC))
+	e, err := w.lib.DB().SendEntry(sub.ID, WeekKey(w.now1, time.UTC))
 	if err != nil || e.State != store.SendSent {
 		t.Fatalf("send-log = %+v, %v", e, err)
 	}
@@ -248,7 +241,7 @@ func TestMail_MIMEStructureHeadersAndOneClickUnsubscribe(t *testing.T) {
 	if err := s.Unsubscribe(context.Background(), tok); err != nil {
 		t.Fatalf("one-click unsubscribe: %v", err)
 	}
-	if _, err := w.lib.Store.Subscription(sub.ID); err == nil {
+	if _, err := w.lib.DB().Subscription(sub.ID); err == nil {
 		t.Error("subscription still there after one-click unsubscribe")
 	}
 	if err := s.Unsubscribe(context.Background(), tok); err != nil {
@@ -304,7 +297,7 @@ func TestMail_STARTTLSAndAuth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, _ := w.lib.Store.SendEntry(sub.ID, WeekKey(w.now2, time.UTC))
+		e, _ := w.lib.DB().SendEntry(sub.ID, WeekKey(w.now2, time.UTC))
 		if rep.Failed != 1 || e.State != store.SendFailed || e.Attempts != 1 {
 			t.Errorf("report %+v, entry %+v: want one failed attempt", rep, e)
 		}

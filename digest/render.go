@@ -194,10 +194,10 @@ func (s *Service) Describe(sub *store.Subscription) string { return s.describe(s
 func (s *Service) describe(sub *store.Subscription) string {
 	var parts []string
 	if len(sub.Conditions) > 0 {
-		parts = append(parts, strings.Join(s.labels(s.lib.Tax.Conditions(), sub.Conditions), ", "))
+		parts = append(parts, strings.Join(s.labels(s.lib.Taxonomy().Conditions(), sub.Conditions), ", "))
 	}
 	if len(sub.Mechanisms) > 0 {
-		parts = append(parts, strings.Join(s.labels(s.lib.Tax.Mechanisms(), sub.Mechanisms), ", "))
+		parts = append(parts, strings.Join(s.labels(s.lib.Taxonomy().Mechanisms(), sub.Mechanisms), ", "))
 	}
 	if sub.Query != "" {
 		parts = append(parts, "“"+sub.Query+"”")

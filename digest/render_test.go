@@ -55,7 +55,7 @@ func (h handoutList) Handouts(_ context.Context, owner string) ([]Handout, error
 
 func TestRender_Golden(t *testing.T) {
 	lib, _ := selectionLib(t)
-	st := lib.Store
+	st := lib.DB()
 	// Crawl history for the health line.
 	for _, r := range []store.Run{
 		{Kind: "crawl", Started: time.Date(1992, 6, 1, 4, 0, 0, 0, time.UTC), Ended: time.Date(1992, 6, 1, 4, 9, 0, 0, time.UTC), Added: 60},

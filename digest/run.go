@@ -66,7 +66,7 @@ func (s *Service) Run(ctx context.Context, now time.Time, opts RunOptions) (*Rep
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
 	week := WeekKey(now, s.cfg.Location)
-	rep := &Report{Week: week, Run: store.Run{Kind: "digest", Started: now}}
+	rep := &Report{Week: week, Run: store.Run{Kind: store.RunDigest, Started: now}}
 	if !opts.DryRun {
 		if err := s.recoverInterrupted(); err != nil {
 			return nil, err
@@ -74,7 +74,7 @@ func (s *Service) Run(ctx context.Context, now time.Time, opts RunOptions) (*Rep
 		if err := s.purgeUnconfirmed(now); err != nil {
 			return nil, err
 		}
-		if err := s.st.PutRun(&rep.Run); err != nil {
+		if err := s.lib.SaveRun(&rep.Run); err != nil {
 			return nil, fmt.Errorf("digest run: %w", err)
 		}
 	}
@@ -128,7 +128,7 @@ func (s *Service) Run(ctx context.Context, now time.Time, opts RunOptions) (*Rep
 		if rep.Failed > 0 && rep.Run.Err == "" {
 			rep.Run.Err = fmt.Sprintf("%d of %d digests failed; they are retried by the next run", rep.Failed, rep.Sent+rep.Failed)
 		}
-		if err := s.st.PutRun(&rep.Run); err != nil {
+		if err := s.lib.SaveRun(&rep.Run); err != nil {
 			return rep, fmt.Errorf("digest run: %w", err)
 		}
 	}

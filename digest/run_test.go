@@ -36,7 +36,7 @@ func TestRun_SendsOnceAndASecondRunSendsNothing(t *testing.T) {
 	cfg := testConfig(w.now1)
 	cfg.SMTPURL = srv.url()
 	s := newService(t, w.lib, cfg)
-	st := w.lib.Store
+	st := w.lib.DB()
 	all := addSub(t, st, store.Subscription{Email: "all@example.org"}, longAgo)
 	// Nobody's conditions match "hashimoto" in these records: empty weeks.
 	quietSend := addSub(t, st, store.Subscription{Email: "quiet-send@example.org", Conditions: []string{"hashimoto"}}, longAgo)
@@ -109,8 +109,8 @@ func TestRun_SMTPOutageThenRestart_EachWeekExactlyOnce(t *testing.T) {
 	cfg.SMTPURL = srv.url()
 	cfg.Attempts = 3
 	s := newService(t, w.lib, cfg)
-	a := addSub(t, w.lib.Store, store.Subscription{Email: "a@example.org"}, longAgo)
-	b := addSub(t, w.lib.Store, store.Subscription{Email: "b@example.org", Conditions: []string{"rheumatoid-arthritis", "lupus", "multiple-sclerosis"}}, longAgo)
+	a := addSub(t, w.lib.DB(), store.Subscription{Email: "a@example.org"}, longAgo)
+	b := addSub(t, w.lib.DB(), store.Subscription{Email: "b@example.org", Conditions: []string{"rheumatoid-arthritis", "lupus", "multiple-sclerosis"}}, longAgo)
 	week1, week2 := WeekKey(w.now1, time.UTC), WeekKey(w.now2, time.UTC)
 
 	rep := mustRun(t, s, w.now1, RunOptions{})
@@ -118,19 +118,19 @@ func TestRun_SMTPOutageThenRestart_EachWeekExactlyOnce(t *testing.T) {
 		t.Fatalf("run with SMTP down: %+v, want 2 failed", rep)
 	}
 	for _, sub := range []store.Subscription{a, b} {
-		e := entryOf(t, w.lib.Store, sub.ID, week1)
+		e := entryOf(t, w.lib.DB(), sub.ID, week1)
 		if e.State != store.SendFailed || e.LastError == "" || !e.Until.Equal(w.now1) {
 			t.Errorf("%s: %+v, want failed with an error and the window fixed", sub.Email, e)
 		}
-		got, _ := w.lib.Store.Subscription(sub.ID)
+		got, _ := w.lib.DB().Subscription(sub.ID)
 		if !got.LastSent.Equal(longAgo) {
 			t.Errorf("%s: LastSent moved to %v although nothing was sent", sub.Email, got.LastSent)
 		}
 	}
-	if e := entryOf(t, w.lib.Store, a.ID, week1); e.Attempts != 3 {
+	if e := entryOf(t, w.lib.DB(), a.ID, week1); e.Attempts != 3 {
 		t.Errorf("attempts = %d, want 3 (retried with backoff)", e.Attempts)
 	}
-	runs, _ := w.lib.Store.Runs("digest", 1)
+	runs, _ := w.lib.DB().Runs("digest", 1)
 	if len(runs) != 1 || len(runs[0].Failing) != 2 || runs[0].Err == "" {
 		t.Errorf("digest run = %+v, want both addresses failing", runs)
 	}
@@ -165,7 +165,7 @@ func TestRun_SMTPOutageThenRestart_EachWeekExactlyOnce(t *testing.T) {
 	if counts["a@example.org"] != 1 || counts["b@example.org"] != 1 {
 		t.Fatalf("after recovery: %v, want one each", counts)
 	}
-	if e := entryOf(t, lib.Store, a.ID, week1); e.State != store.SendSent || !e.Until.Equal(w.now1) {
+	if e := entryOf(t, lib.DB(), a.ID, week1); e.State != store.SendSent || !e.Until.Equal(w.now1) {
 		t.Errorf("week 1 entry = %+v, want sent with the window fixed at the first attempt", e)
 	}
 
@@ -206,9 +206,9 @@ func TestRun_TemporaryRefusalRetriedPermanentNot(t *testing.T) {
 			cfg.SMTPURL = srv.url()
 			s := newService(t, w.lib, cfg)
 			email := strings.ReplaceAll(c.name, " ", "-") + "@example.org"
-			sub := addSub(t, w.lib.Store, store.Subscription{Email: email}, longAgo)
+			sub := addSub(t, w.lib.DB(), store.Subscription{Email: email}, longAgo)
 			mustRun(t, s, w.now1, RunOptions{To: email})
-			e := entryOf(t, w.lib.Store, sub.ID, WeekKey(w.now1, time.UTC))
+			e := entryOf(t, w.lib.DB(), sub.ID, WeekKey(w.now1, time.UTC))
 			if e.State != c.state || e.Attempts != c.attempts || len(srv.messages()) != c.messages {
 				t.Errorf("state %s after %d attempts, %d delivered; want %s, %d, %d (error %q)", e.State, e.Attempts, len(srv.messages()), c.state, c.attempts, c.messages, e.LastError)
 			}
@@ -225,11 +225,11 @@ func TestRun_NoReplyAfterDataIsUncertainAndNotResent(t *testing.T) {
 	cfg := testConfig(w.now1)
 	cfg.SMTPURL = srv.url()
 	s := newService(t, w.lib, cfg)
-	sub := addSub(t, w.lib.Store, store.Subscription{Email: "u@example.org"}, longAgo)
+	sub := addSub(t, w.lib.DB(), store.Subscription{Email: "u@example.org"}, longAgo)
 	week := WeekKey(w.now1, time.UTC)
 
 	rep := mustRun(t, s, w.now1, RunOptions{})
-	e := entryOf(t, w.lib.Store, sub.ID, week)
+	e := entryOf(t, w.lib.DB(), sub.ID, week)
 	if e.State != store.SendUncertain || rep.Uncertain != 1 || e.Attempts != 1 {
 		t.Fatalf("entry %+v, report %+v: want uncertain after one attempt", e, rep)
 	}
@@ -240,7 +240,7 @@ func TestRun_NoReplyAfterDataIsUncertainAndNotResent(t *testing.T) {
 	if over, _ := s.Overdue(w.now1.Add(time.Hour)); over {
 		t.Error("Overdue = true for an uncertain digest: serve would loop")
 	}
-	runs, _ := w.lib.Store.Runs("digest", 1)
+	runs, _ := w.lib.DB().Runs("digest", 1)
 	if len(runs[0].Failing) != 1 || !strings.Contains(runs[0].Failing[0], "uncertain") {
 		t.Errorf("last run failing = %q, want the uncertain address listed", runs[0].Failing)
 	}
@@ -255,7 +255,7 @@ func TestRun_NoReplyAfterDataIsUncertainAndNotResent(t *testing.T) {
 	if id1 != id2 || id1 == "" {
 		t.Errorf("Message-IDs %q and %q, want the same stable ID", id1, id2)
 	}
-	if e := entryOf(t, w.lib.Store, sub.ID, week); e.State != store.SendSent {
+	if e := entryOf(t, w.lib.DB(), sub.ID, week); e.State != store.SendSent {
 		t.Errorf("after resend: %s, want sent", e.State)
 	}
 }
@@ -266,7 +266,7 @@ func TestRun_StatesLeftByACrashAreReadSafely(t *testing.T) {
 	cfg := testConfig(w.now1)
 	cfg.SMTPURL = srv.url()
 	s := newService(t, w.lib, cfg)
-	st := w.lib.Store
+	st := w.lib.DB()
 	week := WeekKey(w.now1, time.UTC)
 	sending := addSub(t, st, store.Subscription{Email: "sending@example.org"}, longAgo)
 	committing := addSub(t, st, store.Subscription{Email: "committing@example.org"}, longAgo)
@@ -306,7 +306,7 @@ func TestRun_FailedWeekIsCoveredByTheNextAndMarkedSuperseded(t *testing.T) {
 	cfg.SMTPURL = srv.url()
 	cfg.Attempts = 1
 	s := newService(t, w.lib, cfg)
-	sub := addSub(t, w.lib.Store, store.Subscription{Email: "a@example.org"}, longAgo)
+	sub := addSub(t, w.lib.DB(), store.Subscription{Email: "a@example.org"}, longAgo)
 	mustRun(t, s, w.now1, RunOptions{})
 
 	srv.start()
@@ -321,7 +321,7 @@ func TestRun_FailedWeekIsCoveredByTheNextAndMarkedSuperseded(t *testing.T) {
 	if got := parseMail(t, msgs[0].Data).pmids; !slices.Equal(got, both) {
 		t.Errorf("week-2 digest links %d articles, want both weeks' %d", len(got), len(both))
 	}
-	e1 := entryOf(t, w.lib.Store, sub.ID, WeekKey(w.now1, time.UTC))
+	e1 := entryOf(t, w.lib.DB(), sub.ID, WeekKey(w.now1, time.UTC))
 	if e1.State != store.SendSuperseded || e1.SupersededBy != WeekKey(w.now2, time.UTC) {
 		t.Errorf("week 1 = %s by %q, want superseded by week 2", e1.State, e1.SupersededBy)
 	}
@@ -341,12 +341,12 @@ func TestRun_UnsubscribedMidSendIsNotSent(t *testing.T) {
 	cfg := testConfig(w.now1)
 	cfg.SMTPURL = srv.url()
 	s = newService(t, w.lib, cfg)
-	subID = addSub(t, w.lib.Store, store.Subscription{Email: "leaving@example.org"}, longAgo).ID
+	subID = addSub(t, w.lib.DB(), store.Subscription{Email: "leaving@example.org"}, longAgo).ID
 	rep := mustRun(t, s, w.now1, RunOptions{})
 	if n := len(srv.messages()); n != 0 || rep.Sent != 0 {
 		t.Errorf("delivered %d (report %+v), want nothing to an address that unsubscribed during the run", n, rep)
 	}
-	e := entryOf(t, w.lib.Store, subID, WeekKey(w.now1, time.UTC))
+	e := entryOf(t, w.lib.DB(), subID, WeekKey(w.now1, time.UTC))
 	if e.State != store.SendFailed || !strings.Contains(e.LastError, "removed") {
 		t.Errorf("entry = %s %q, want failed naming the removal", e.State, e.LastError)
 	}
@@ -355,15 +355,15 @@ func TestRun_UnsubscribedMidSendIsNotSent(t *testing.T) {
 func TestRun_DryRunWritesNothing(t *testing.T) {
 	w := newTwoWeeks(t, "")
 	s := newService(t, w.lib, testConfig(w.now1)) // no SMTP configured at all
-	sub := addSub(t, w.lib.Store, store.Subscription{Email: "a@example.org"}, longAgo)
+	sub := addSub(t, w.lib.DB(), store.Subscription{Email: "a@example.org"}, longAgo)
 	rep := mustRun(t, s, w.now1, RunOptions{DryRun: true})
 	if len(rep.Outcomes) != 1 || rep.Outcomes[0].Message == nil || rep.Outcomes[0].Items != len(w.week1) {
 		t.Fatalf("dry run = %+v, want one rendered digest of %d items", rep.Outcomes, len(w.week1))
 	}
-	if log, _ := w.lib.Store.SendLog(0); len(log) != 0 {
+	if log, _ := w.lib.DB().SendLog(0); len(log) != 0 {
 		t.Errorf("dry run wrote send-log %+v", log)
 	}
-	if runs, _ := w.lib.Store.Runs("digest", 5); len(runs) != 0 {
+	if runs, _ := w.lib.DB().Runs("digest", 5); len(runs) != 0 {
 		t.Errorf("dry run saved runs %+v", runs)
 	}
 	// Preview shows exactly what the dry run rendered.
@@ -406,9 +406,9 @@ func TestOverdue_OnlyAfterTheScheduledTimeAndUntilSent(t *testing.T) {
 	cfg.Schedule = sch
 	s := newService(t, w.lib, cfg)
 	monday := weekStart(w.now1, time.UTC)
-	addSub(t, w.lib.Store, store.Subscription{Email: "a@example.org"}, longAgo)
+	addSub(t, w.lib.DB(), store.Subscription{Email: "a@example.org"}, longAgo)
 	// Confirmed after 06:30: not due this week.
-	addSub(t, w.lib.Store, store.Subscription{Email: "b@example.org"}, monday.Add(7*time.Hour))
+	addSub(t, w.lib.DB(), store.Subscription{Email: "b@example.org"}, monday.Add(7*time.Hour))
 	for _, c := range []struct {
 		at   time.Time
 		want bool

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"villi/index"
 	"villi/library"
 	"villi/store"
 	"villi/taxonomy"
@@ -53,13 +52,13 @@ type selection struct {
 }
 
 // request is the search a subscription stands for, without the window.
-func (s *Service) request(sub *store.Subscription) index.Request {
-	req := index.Request{
+func (s *Service) request(sub *store.Subscription) library.Request {
+	req := library.Request{
 		Q:                sub.Query,
 		Conditions:       sub.Conditions,
 		Mechanisms:       sub.Mechanisms,
 		ExcludeRetracted: true,
-		Sort:             index.SortEvidence,
+		Sort:             library.SortEvidence,
 	}
 	levels := taxonomy.EvidenceLevels()
 	if sub.MinEvidence != "" && sub.MinEvidence != levels[len(levels)-1] {
@@ -96,7 +95,7 @@ func (s *Service) selectItems(ctx context.Context, sub *store.Subscription, sinc
 	// AddedSince is inclusive and the index keeps times as it stores them;
 	// isNew applies the exact window to the records themselves.
 	req.AddedSince = since
-	req.Size = index.MaxSize
+	req.Size = library.MaxSize
 	var (
 		sel     selection
 		items   []Item
@@ -134,7 +133,7 @@ func (s *Service) selectItems(ctx context.Context, sub *store.Subscription, sinc
 // keeping the search's order within a group.
 func (s *Service) group(sub *store.Subscription, items []Item) []Group {
 	var order []taxonomy.Term
-	for _, t := range s.lib.Tax.Conditions() {
+	for _, t := range s.lib.Taxonomy().Conditions() {
 		if len(sub.Conditions) == 0 || slices.Contains(sub.Conditions, t.Slug) {
 			order = append(order, t)
 		}
@@ -196,7 +195,7 @@ func (s *Service) searchURL(sub *store.Subscription, cond string) string {
 	v["topic"] = req.Mechanisms
 	v["evidence"] = req.Evidence
 	v["species"] = req.Species
-	v.Set("sort", index.SortEvidence)
+	v.Set("sort", library.SortEvidence)
 	return s.cfg.BaseURL + "/search?" + v.Encode()
 }
 

@@ -64,11 +64,11 @@ func New(lib *library.Library, cfg Config) (*Service, error) {
 		cfg.Schedule = sch
 	}
 	if cfg.Handouts == nil {
-		cfg.Handouts = collectionHandouts{st: lib.Store, baseURL: cfg.BaseURL}
+		cfg.Handouts = collectionHandouts{st: lib.DB(), baseURL: cfg.BaseURL}
 	}
-	s := &Service{lib: lib, st: lib.Store, cfg: cfg, sleep: sleepCtx}
+	s := &Service{lib: lib, st: lib.DB(), cfg: cfg, sleep: sleepCtx}
 	if len(cfg.Secret) == 0 {
-		sec, err := lib.Store.Secret("digest")
+		sec, err := lib.DB().Secret("digest")
 		if err != nil {
 			return nil, fmt.Errorf("digest: signing secret: %w", err)
 		}

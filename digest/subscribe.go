@@ -55,10 +55,10 @@ func (s *Service) Validate(u SignUp) (SignUp, error) {
 		return SignUp{}, &FieldError{"email", fmt.Sprintf("%q is not an e-mail address", u.Email)}
 	}
 	u.Email = strings.ToLower(addr.Address) // as logins are kept: collection owners match by address
-	if u.Conditions, err = slugsIn(s.lib.Tax.Conditions(), u.Conditions, "condition"); err != nil {
+	if u.Conditions, err = slugsIn(s.lib.Taxonomy().Conditions(), u.Conditions, "condition"); err != nil {
 		return SignUp{}, err
 	}
-	if u.Mechanisms, err = slugsIn(s.lib.Tax.Mechanisms(), u.Mechanisms, "mechanism"); err != nil {
+	if u.Mechanisms, err = slugsIn(s.lib.Taxonomy().Mechanisms(), u.Mechanisms, "mechanism"); err != nil {
 		return SignUp{}, err
 	}
 	u.Query = strings.TrimSpace(u.Query)
@@ -355,4 +355,10 @@ func (s *Service) lookup(idOrEmail string) (store.Subscription, error) {
 		return s.st.Subscription(id)
 	}
 	return s.st.SubscriptionByEmail(idOrEmail)
+}
+
+// Subscription returns subscription id, or an error wrapping
+// store.ErrNotFound.
+func (s *Service) Subscription(id uint64) (store.Subscription, error) {
+	return s.st.Subscription(id)
 }

@@ -40,7 +40,7 @@ func TestSubscribe_DoubleOptIn(t *testing.T) {
 	cfg.Clock = func() time.Time { return clock }
 	s := newService(t, w.lib, cfg)
 	ctx := context.Background()
-	st := w.lib.Store
+	st := w.lib.DB()
 
 	if err := s.Subscribe(ctx, SignUp{Email: " Anna@Example.org ", Conditions: []string{"lupus"}, MinEvidence: "rct"}); err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestSubscribe_ConfirmLinkExpires(t *testing.T) {
 	if err := s.CheckConfirm(tok); !errors.Is(err, ErrExpiredToken) {
 		t.Errorf("check after 8 days: %v, want ErrExpiredToken", err)
 	}
-	if sub, _ := w.lib.Store.SubscriptionByEmail("late@example.org"); sub.Confirmed {
+	if sub, _ := w.lib.DB().SubscriptionByEmail("late@example.org"); sub.Confirmed {
 		t.Error("CheckConfirm confirmed the subscription")
 	}
 	if _, err := s.Confirm(context.Background(), tok); !errors.Is(err, ErrExpiredToken) {
@@ -147,7 +147,7 @@ func TestSubscribe_ConfirmLinkExpires(t *testing.T) {
 	}
 	// The unconfirmed sign-up is forgotten once its link is long dead.
 	mustRun(t, s, now.Add(15*24*time.Hour), RunOptions{})
-	if _, err := w.lib.Store.SubscriptionByEmail("late@example.org"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := w.lib.DB().SubscriptionByEmail("late@example.org"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("stale unconfirmed sign-up kept: %v", err)
 	}
 }
@@ -199,7 +199,7 @@ func TestSubscribe_MailServerDownKeepsTheSignUpAndAllowsARetry(t *testing.T) {
 	if n := len(srv.messages()); n != 1 {
 		t.Errorf("%d confirmation mails, want 1", n)
 	}
-	subs, _ := w.lib.Store.Subscriptions()
+	subs, _ := w.lib.DB().Subscriptions()
 	if len(subs) != 1 || subs[0].Confirmed {
 		t.Errorf("subscriptions = %+v, want one unconfirmed", subs)
 	}

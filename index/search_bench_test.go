@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// typicalRequests is the query mix of the latency bar (DESIGN.md): what a
+// typicalRequests is the query mix of the latency bar (BENCHMARKS.md): what a
 // practitioner types, every request with all facets.
 var typicalRequests = []Request{
 	{Q: "zonulin", Facets: true},

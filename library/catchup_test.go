@@ -25,7 +25,7 @@ func TestIngest_LaterBatchCatchesUpAChangeTheIndexMissed(t *testing.T) {
 		t.Fatal(err)
 	}
 	var victim, donor store.Record
-	if err := lib.Store.ForEach(ctx, func(r store.Record) error {
+	if err := lib.st.ForEach(ctx, func(r store.Record) error {
 		switch {
 		case victim.Article.PMID == 0 && !r.Article.Retracted:
 			victim = r
@@ -37,7 +37,7 @@ func TestIngest_LaterBatchCatchesUpAChangeTheIndexMissed(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The store learns that the victim was retracted; its index batch is lost.
-	if _, err := lib.Store.Rewrite(ctx, func(r *store.Record, _ []byte) (bool, error) {
+	if _, err := lib.st.Rewrite(ctx, func(r *store.Record, _ []byte) (bool, error) {
 		if r.Article.PMID != victim.Article.PMID {
 			return false, nil
 		}
@@ -65,8 +65,8 @@ func TestIngest_LaterBatchCatchesUpAChangeTheIndexMissed(t *testing.T) {
 		for _, h := range res.Hits {
 			t.Errorf("%s: search excluding retracted studies returned PMID %d (retracted=%v)", when, h.PMID, h.Retracted)
 		}
-		applied, _ := lib.Index.AppliedSeq()
-		last, _ := lib.Store.LastSeq()
+		applied, _ := lib.ix.AppliedSeq()
+		last, _ := lib.st.LastSeq()
 		if applied != last {
 			t.Errorf("%s: index applied seq %d, store last seq %d", when, applied, last)
 		}
@@ -95,7 +95,7 @@ func TestSearch_HitDeletedFromStoreIsDroppedNotMisaligned(t *testing.T) {
 	}
 	gone := before.Hits[1].PMID
 	// Store-only delete: the index still lists it, as in the race.
-	if _, err := lib.Store.Apply(ctx, store.Batch{Deletes: []uint64{gone}}); err != nil {
+	if _, err := lib.st.Apply(ctx, store.Batch{Deletes: []uint64{gone}}); err != nil {
 		t.Fatal(err)
 	}
 	after, err := lib.Search(ctx, req)
@@ -112,7 +112,7 @@ func TestSearch_HitDeletedFromStoreIsDroppedNotMisaligned(t *testing.T) {
 		if h.Record == nil || h.Record.Article.PMID != h.PMID {
 			t.Fatalf("hit %d carries another record", h.PMID)
 		}
-		rec, err := lib.Store.Get(h.PMID)
+		rec, err := lib.st.Get(h.PMID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,13 +175,13 @@ func TestWriters_ConcurrentLeaveIndexInStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertConsistent(t, lib)
-	applied, _ := lib.Index.AppliedSeq()
-	last, _ := lib.Store.LastSeq()
+	applied, _ := lib.ix.AppliedSeq()
+	last, _ := lib.st.LastSeq()
 	if applied != last {
 		t.Errorf("index applied seq %d, store last seq %d", applied, last)
 	}
 	// Every stored record is found by its PMID, with its stored title.
-	if err := lib.Store.ForEach(ctx, func(r store.Record) error {
+	if err := lib.st.ForEach(ctx, func(r store.Record) error {
 		res, err := lib.Search(ctx, index.Request{Q: strconv.FormatUint(r.Article.PMID, 10) + "[pmid]"})
 		if err != nil {
 			return err

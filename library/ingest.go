@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"villi/pubmed"
 	"villi/store"
@@ -164,7 +163,7 @@ func (b *batcher) add(it pubmed.Item) (Skip, bool) {
 		return Skip{Record: it.Record, Line: it.Line, PMID: a.PMID, Reason: reason}, false
 	}
 	b.batch.Puts = append(b.batch.Puts, store.Put{
-		Record: store.Record{Article: *a, Tags: b.lib.Tax.Tag(a)},
+		Record: store.Record{Article: *a, Tags: b.lib.tax.Tag(a)},
 		Source: it.Source,
 	})
 	return Skip{}, true
@@ -193,16 +192,16 @@ func (b *batcher) flush(ctx context.Context, sum *Summary) error {
 	ctx = context.WithoutCancel(ctx)
 	b.lib.writeMu.Lock()
 	defer b.lib.writeMu.Unlock()
-	b.batch.Now = time.Now().UTC()
+	b.batch.Now = b.lib.now().UTC()
 	// The index must have seen every store change before this batch: its
 	// batch records the batch's newest seq, which would otherwise cover (and
 	// so skip for good, even at the next Open) a change whose index write
 	// failed earlier in this process.
-	before, err := b.lib.Store.LastSeq()
+	before, err := b.lib.st.LastSeq()
 	if err != nil {
 		return fmt.Errorf("store batch: %w", err)
 	}
-	res, err := b.lib.Store.Apply(ctx, b.batch)
+	res, err := b.lib.st.Apply(ctx, b.batch)
 	if err != nil {
 		return fmt.Errorf("store batch: %w", err)
 	}
@@ -236,12 +235,12 @@ func (b *batcher) flush(ctx context.Context, sum *Summary) error {
 	if len(puts) == 0 && len(deletes) == 0 {
 		return nil
 	}
-	if applied, err := b.lib.Index.AppliedSeq(); err != nil || applied != before {
+	if applied, err := b.lib.ix.AppliedSeq(); err != nil || applied != before {
 		// Behind (or unreadable): replay the store's change log, which
 		// holds this batch too.
 		return b.lib.catchUp(ctx)
 	}
-	if err := b.lib.Index.Apply(ctx, puts, deletes, maxSeq); err != nil {
+	if err := b.lib.ix.Apply(ctx, puts, deletes, maxSeq); err != nil {
 		return fmt.Errorf("index batch: %w", err)
 	}
 	return nil

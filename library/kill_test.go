@@ -108,7 +108,7 @@ func TestImport_Kill9LosesNothingAcknowledged(t *testing.T) {
 			t.Fatalf("round %d: reopen after kill: %v", round, err)
 		}
 		for _, p := range pmids[:acked] {
-			if _, err := lib.Store.Get(p); err != nil {
+			if _, err := lib.st.Get(p); err != nil {
 				t.Errorf("round %d: acknowledged PMID %d lost: %v", round, p, err)
 				break
 			}
@@ -125,12 +125,12 @@ func TestImport_Kill9LosesNothingAcknowledged(t *testing.T) {
 	if _, err := lib.Import(context.Background(), bytes.NewReader(buf.Bytes()), nil); err != nil {
 		t.Fatalf("final import: %v", err)
 	}
-	if got, _ := lib.Store.Count(); got != n {
+	if got, _ := lib.st.Count(); got != n {
 		t.Errorf("store holds %d records, want %d", got, n)
 	}
 	assertConsistent(t, lib)
 	for _, p := range []uint64{pmids[0], pmids[n/2], pmids[n-1]} {
-		res, err := lib.Index.Search(context.Background(), index.Request{Q: strconv.FormatUint(p, 10) + "[pmid]"})
+		res, err := lib.ix.Search(context.Background(), index.Request{Q: strconv.FormatUint(p, 10) + "[pmid]"})
 		if err != nil {
 			t.Fatal(err)
 		}

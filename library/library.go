@@ -26,6 +26,9 @@ type Options struct {
 	BatchSize int
 	// Progress, if set, is told how an index rebuild at open advances.
 	Progress func(done int)
+	// Now is the clock that stamps records' Added and Updated times; nil
+	// means time.Now. Tests set it to place records in a digest's week.
+	Now func() time.Time
 }
 
 // DefaultBatchSize balances one fsync per batch against memory held per batch.
@@ -33,17 +36,20 @@ const DefaultBatchSize = 500
 
 // Library is an open data directory.
 type Library struct {
-	Store *store.Store
-	Index *index.Index
-	Tax   *taxonomy.Taxonomy
+	st  *store.Store
+	ix  *index.Index
+	tax *taxonomy.Taxonomy
 
 	dir       string
 	batchSize int
+	now       func() time.Time
 
 	// writeMu serialises writers (import, crawl, reparse, retag): the index
 	// records the store sequence of its last batch, so batches must reach
 	// it in store order.
 	writeMu sync.Mutex
+
+	evidence mapCache
 }
 
 // Paths inside a data directory.
@@ -76,9 +82,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Library, error) {
 		s.Close()
 		return nil, err
 	}
-	lib := &Library{Store: s, Index: ix, Tax: opts.Taxonomy, dir: dir, batchSize: opts.BatchSize}
-	if lib.Tax == nil {
-		lib.Tax = taxonomy.Default()
+	lib := &Library{st: s, ix: ix, tax: opts.Taxonomy, dir: dir, batchSize: opts.BatchSize, now: opts.Now}
+	if lib.tax == nil {
+		lib.tax = taxonomy.Default()
+	}
+	if lib.now == nil {
+		lib.now = time.Now
 	}
 	if lib.batchSize <= 0 {
 		lib.batchSize = DefaultBatchSize
@@ -102,14 +111,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Library, error) {
 // markFreshTaxonomy records the taxonomy version on an empty store, so a
 // library whose every tag comes from this table is not reported stale.
 func (l *Library) markFreshTaxonomy() error {
-	n, err := l.Store.Count()
+	n, err := l.st.Count()
 	if err != nil {
 		return err
 	}
 	if n > 0 {
 		return nil
 	}
-	if err := l.Store.SetMeta(metaTaxonomyVersion, l.Tax.Version()); err != nil {
+	if err := l.st.SetMeta(metaTaxonomyVersion, l.tax.Version()); err != nil {
 		return fmt.Errorf("record taxonomy version: %w", err)
 	}
 	return nil
@@ -118,20 +127,45 @@ func (l *Library) markFreshTaxonomy() error {
 // Dir returns the data directory.
 func (l *Library) Dir() string { return l.dir }
 
+// Taxonomy is the table records are tagged with.
+func (l *Library) Taxonomy() *taxonomy.Taxonomy { return l.tax }
+
+// DB is the store, for the packages that own buckets of their own in it:
+// account (users, sessions), collection (collections) and digest
+// (subscriptions, send-log, its signing secret). Records, runs, cursors
+// and the index are read and written through the Library's methods only,
+// so that every write keeps store and index in step.
+func (l *Library) DB() *store.Store { return l.st }
+
+// IndexCount returns how many records the search index holds; after Open
+// it equals Count.
+func (l *Library) IndexCount() (uint64, error) { return l.ix.DocCount() }
+
+// Check reports whether the store and the index both answer (health checks).
+func (l *Library) Check() error {
+	if _, err := l.st.Count(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if _, err := l.ix.DocCount(); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	return nil
+}
+
 // Close closes the index, then the store. It waits for a batch being
 // written to finish, so a job still running at shutdown ends cleanly at a
 // batch boundary (its next write fails: the library is closed).
 func (l *Library) Close() error {
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
-	return errors.Join(l.Index.Close(), l.Store.Close())
+	return errors.Join(l.ix.Close(), l.st.Close())
 }
 
 // Reindex rebuilds the whole index from the store.
 func (l *Library) Reindex(ctx context.Context, progress func(done int)) error {
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
-	return l.Index.Rebuild(ctx, l.Store, progress)
+	return l.ix.Rebuild(ctx, l.st, progress)
 }
 
 // mergeAfter is how many changed records make MergeAfterImport merge the index.
@@ -146,7 +180,7 @@ func (l *Library) MergeAfterImport(ctx context.Context, s Summary) (bool, error)
 	if s.Added+s.Updated+s.Deleted < mergeAfter || ctx.Err() != nil {
 		return false, nil
 	}
-	if err := l.Index.Optimize(ctx); err != nil {
+	if err := l.ix.Optimize(ctx); err != nil {
 		return true, fmt.Errorf("merge search index (searches still work, only slower): %w", err)
 	}
 	return true, nil

@@ -63,11 +63,11 @@ func countItems(t *testing.T, data []byte) (pmids []uint64, deletions int) {
 
 func assertConsistent(t *testing.T, lib *Library) {
 	t.Helper()
-	n, err := lib.Store.Count()
+	n, err := lib.st.Count()
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs, err := lib.Index.DocCount()
+	docs, err := lib.ix.DocCount()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestImport_FixtureFileAddsEveryRecord(t *testing.T) {
 	assertConsistent(t, lib)
 
 	// Every stored record is found by its PMID and by its title.
-	rec, err := lib.Store.Get(pmids[0])
+	rec, err := lib.st.Get(pmids[0])
 	if err != nil {
 		t.Fatalf("Get(%d): %v", pmids[0], err)
 	}
@@ -148,7 +148,7 @@ func TestImport_TruncatedFileKeepsEarlierRecords(t *testing.T) {
 	if !strings.Contains(err.Error(), "line") {
 		t.Errorf("error %q does not name the line", err)
 	}
-	n, _ := lib.Store.Count()
+	n, _ := lib.st.Count()
 	if n < wantKept || n >= len(pmids) {
 		t.Errorf("store holds %d records after truncated import, want %d (of %d)", n, wantKept, len(pmids))
 	}
@@ -161,7 +161,7 @@ func TestImport_TruncatedFileKeepsEarlierRecords(t *testing.T) {
 	if _, err := lib.Import(context.Background(), bytes.NewReader(data), nil); err != nil {
 		t.Fatalf("re-import: %v", err)
 	}
-	n, _ = lib.Store.Count()
+	n, _ = lib.st.Count()
 	if want := len(uniq(pmids)); n != want {
 		t.Errorf("after re-import store holds %d, want %d", n, want)
 	}
@@ -219,10 +219,10 @@ func TestImport_DeleteCitationRemovesRecords(t *testing.T) {
 	if sum.Deleted != 1 || sum.Missing != deletions-1 {
 		t.Errorf("deleted %d, missing %d; want 1, %d", sum.Deleted, sum.Missing, deletions-1)
 	}
-	if _, err := lib.Store.Get(deleted); !errors.Is(err, store.ErrNotFound) {
+	if _, err := lib.st.Get(deleted); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted PMID %d still in store (err %v)", deleted, err)
 	}
-	if n, _ := lib.Store.Count(); n != len(uniq(pmids)) {
+	if n, _ := lib.st.Count(); n != len(uniq(pmids)) {
 		t.Errorf("store holds %d, want the file's %d records", n, len(uniq(pmids)))
 	}
 	assertConsistent(t, lib)
@@ -233,7 +233,7 @@ func TestImport_BadInputNamesTheProblemAndKeepsTheLibrary(t *testing.T) {
 	if _, err := lib.Import(context.Background(), bytes.NewReader(readFixture(t, bigFixture)), nil); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := lib.Store.Count()
+	before, _ := lib.st.Count()
 	tests := []struct {
 		name, input, want string
 	}{
@@ -253,7 +253,7 @@ func TestImport_BadInputNamesTheProblemAndKeepsTheLibrary(t *testing.T) {
 			}
 		})
 	}
-	if after, _ := lib.Store.Count(); after != before {
+	if after, _ := lib.st.Count(); after != before {
 		t.Errorf("store went from %d to %d records after bad input", before, after)
 	}
 }
@@ -268,7 +268,7 @@ func TestOpen_ReplaysWhatTheStoreCommittedButTheIndexMissed(t *testing.T) {
 	// Simulate a crash between store commit and index batch: change and
 	// delete records in the store alone.
 	var first store.Record
-	if err := lib.Store.ForEach(context.Background(), func(r store.Record) error {
+	if err := lib.st.ForEach(context.Background(), func(r store.Record) error {
 		if first.Article.PMID == 0 {
 			first = r
 		}
@@ -276,14 +276,14 @@ func TestOpen_ReplaysWhatTheStoreCommittedButTheIndexMissed(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lib.Store.Apply(context.Background(), store.Batch{Deletes: []uint64{first.Article.PMID}}); err != nil {
+	if _, err := lib.st.Apply(context.Background(), store.Batch{Deletes: []uint64{first.Article.PMID}}); err != nil {
 		t.Fatal(err)
 	}
 	lib.Close()
 
 	lib = openLib(t, dir)
 	assertConsistent(t, lib)
-	res, err := lib.Index.Search(context.Background(), index.Request{Q: strconv.FormatUint(first.Article.PMID, 10) + "[pmid]"})
+	res, err := lib.ix.Search(context.Background(), index.Request{Q: strconv.FormatUint(first.Article.PMID, 10) + "[pmid]"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,13 +299,13 @@ func TestReparse_RebuildsRecordsFromStoredXML(t *testing.T) {
 	}
 	// Damage one stored record as a buggy parser would have written it.
 	var victim store.Record
-	lib.Store.ForEach(context.Background(), func(r store.Record) error {
+	lib.st.ForEach(context.Background(), func(r store.Record) error {
 		if victim.Article.PMID == 0 && r.Article.Title != "" {
 			victim = r
 		}
 		return nil
 	})
-	if _, err := lib.Store.Rewrite(context.Background(), func(r *store.Record, _ []byte) (bool, error) {
+	if _, err := lib.st.Rewrite(context.Background(), func(r *store.Record, _ []byte) (bool, error) {
 		if r.Article.PMID != victim.Article.PMID {
 			return false, nil
 		}
@@ -322,7 +322,7 @@ func TestReparse_RebuildsRecordsFromStoredXML(t *testing.T) {
 	if n != 1 {
 		t.Errorf("Reparse changed %d records, want 1", n)
 	}
-	got, _ := lib.Store.Get(victim.Article.PMID)
+	got, _ := lib.st.Get(victim.Article.PMID)
 	if got.Article.Title != victim.Article.Title {
 		t.Errorf("title after reparse = %q, want %q", got.Article.Title, victim.Article.Title)
 	}

@@ -20,12 +20,12 @@ import (
 func (l *Library) Reparse(ctx context.Context) (changed int, err error) {
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
-	changed, err = l.Store.Rewrite(ctx, func(rec *store.Record, source []byte) (bool, error) {
+	changed, err = l.st.Rewrite(ctx, func(rec *store.Record, source []byte) (bool, error) {
 		a, err := pubmed.Parse(source)
 		if err != nil {
 			return false, fmt.Errorf("reparse PMID %d: %w", rec.Article.PMID, err)
 		}
-		tags := l.Tax.Tag(a)
+		tags := l.tax.Tag(a)
 		if sameJSON(&rec.Article, a) && sameTags(rec.Tags, tags) {
 			return false, nil
 		}
@@ -42,8 +42,8 @@ func (l *Library) Reparse(ctx context.Context) (changed int, err error) {
 func (l *Library) Retag(ctx context.Context) (changed int, err error) {
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
-	changed, err = l.Store.Rewrite(ctx, func(rec *store.Record, _ []byte) (bool, error) {
-		tags := l.Tax.Tag(&rec.Article)
+	changed, err = l.st.Rewrite(ctx, func(rec *store.Record, _ []byte) (bool, error) {
+		tags := l.tax.Tag(&rec.Article)
 		if sameTags(rec.Tags, tags) {
 			return false, nil
 		}
@@ -53,7 +53,7 @@ func (l *Library) Retag(ctx context.Context) (changed int, err error) {
 	if err != nil {
 		return changed, err
 	}
-	if err := l.Store.SetMeta(metaTaxonomyVersion, l.Tax.Version()); err != nil {
+	if err := l.st.SetMeta(metaTaxonomyVersion, l.tax.Version()); err != nil {
 		return changed, err
 	}
 	return changed, l.catchUp(ctx)
@@ -65,19 +65,19 @@ const metaTaxonomyVersion = "taxonomy_version"
 // TaxonomyStale reports whether stored tags may come from another taxonomy
 // table than the one in use, so the caller can suggest `villi retag`.
 func (l *Library) TaxonomyStale() (bool, error) {
-	v, err := l.Store.Meta(metaTaxonomyVersion)
+	v, err := l.st.Meta(metaTaxonomyVersion)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return false, err
 	}
-	n, err := l.Store.Count()
+	n, err := l.st.Count()
 	if err != nil {
 		return false, err
 	}
-	return n > 0 && v != l.Tax.Version(), nil
+	return n > 0 && v != l.tax.Version(), nil
 }
 
 func (l *Library) catchUp(ctx context.Context) error {
-	if _, err := l.Index.Reconcile(ctx, l.Store); err != nil {
+	if _, err := l.ix.Reconcile(ctx, l.st); err != nil {
 		return fmt.Errorf("update index: %w", err)
 	}
 	return nil

@@ -10,13 +10,49 @@ import (
 	"villi/store"
 )
 
+// The search contract in the library's own names, so that the CLI, the web
+// UI, the API and the digest search without importing the index. They are
+// the index's own types: a field added to index.Request is here at once.
+type (
+	// Request is one search: query, filters, sort, page and facets.
+	Request = index.Request
+	// FacetCount is one facet value and the number of hits that have it.
+	FacetCount = index.FacetCount
+)
+
+// Sort orders and facet names of Request and SearchResult.
+const (
+	SortRelevance = index.SortRelevance
+	SortDate      = index.SortDate
+	SortEvidence  = index.SortEvidence
+
+	FacetConditions = index.FacetConditions
+	FacetMechanisms = index.FacetMechanisms
+	FacetEvidence   = index.FacetEvidence
+	FacetSpecies    = index.FacetSpecies
+	FacetYear       = index.FacetYear
+	FacetJournal    = index.FacetJournal
+)
+
+// Page sizes and the deepest page reachable by number (deeper pages follow
+// SearchResult.Next).
+const (
+	DefaultSize = index.DefaultSize
+	MaxSize     = index.MaxSize
+	MaxOffset   = index.MaxOffset
+)
+
+// ErrBadRequest wraps every search error that is the request's fault (bad
+// query syntax, a page out of range): a 400, not a 500.
+var ErrBadRequest = index.ErrBadRequest
+
 // SearchResult is one page of search results with the records behind the
 // hits. Its JSON is the contract of `villi search --json` and /api/v1/search.
 type SearchResult struct {
-	Total      uint64                        `json:"total"`
-	SearchedAs string                        `json:"searched_as"`
-	Hits       []Hit                         `json:"hits"`
-	Facets     map[string][]index.FacetCount `json:"facets,omitempty"`
+	Total      uint64                  `json:"total"`
+	SearchedAs string                  `json:"searched_as"`
+	Hits       []Hit                   `json:"hits"`
+	Facets     map[string][]FacetCount `json:"facets,omitempty"`
 	// Next is an opaque cursor for the page after this one (search_after).
 	Next   string  `json:"next,omitempty"`
 	TookMS float64 `json:"took_ms"`
@@ -31,7 +67,7 @@ type Hit struct {
 	Authors    []string `json:"authors"`
 	Conditions []string `json:"conditions"`
 	Mechanisms []string `json:"mechanisms"`
-	// Topics repeats Mechanisms under the name DESIGN.md's API contract uses.
+	// Topics repeats Mechanisms under the name the API contract (CONTRACTS.md) uses.
 	Topics    []string `json:"topics"`
 	Evidence  string   `json:"evidence"`
 	Species   string   `json:"species"`
@@ -45,8 +81,8 @@ type Hit struct {
 
 // Search runs a search and loads the records behind its hits. It is the one
 // search function: CLI, web UI, JSON API and digest all call it.
-func (l *Library) Search(ctx context.Context, req index.Request) (*SearchResult, error) {
-	res, err := l.Index.Search(ctx, req)
+func (l *Library) Search(ctx context.Context, req Request) (*SearchResult, error) {
+	res, err := l.ix.Search(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +90,7 @@ func (l *Library) Search(ctx context.Context, req index.Request) (*SearchResult,
 	for i, h := range res.Hits {
 		pmids[i] = h.PMID
 	}
-	recs, err := l.Store.GetMany(pmids)
+	recs, err := l.st.GetMany(pmids)
 	if err != nil {
 		return nil, fmt.Errorf("load hits: %w", err)
 	}

@@ -19,6 +19,7 @@ type migration struct {
 var migrations = []migration{
 	{name: "create buckets", up: migrateCreateBuckets},
 	{name: "create sessions bucket", up: migrateCreateSessions}, // store/users.go
+	{name: "import runs name their files", up: migrateRunFiles}, // store/runs.go
 }
 
 // migrateCreateBuckets lays out schema 1, including the reserved buckets

@@ -149,3 +149,42 @@ func TestOpen_ReadOnlyRefusesUnmigratedFile(t *testing.T) {
 		t.Errorf("read-only Open of an unmigrated file: error = %v, want errSchemaOld", err)
 	}
 }
+
+func TestMigration3_ImportRunsNameTheirFiles(t *testing.T) {
+	db := openBolt(t)
+	if err := migrate(db, migrations[:2], testNow); err != nil {
+		t.Fatal(err)
+	}
+	// Runs as schema 2 wrote them: an import's file names joined in query.
+	old := map[uint64]string{
+		1: `{"id":1,"kind":"import","query":"a.xml b.xml.gz","started":"2026-01-01T00:00:00Z"}`,
+		2: `{"id":2,"kind":"crawl","query":"celiac","started":"2026-01-02T00:00:00Z"}`,
+		3: `{"id":3,"kind":"import","started":"2026-01-03T00:00:00Z"}`,
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for id, js := range old {
+			if err := tx.Bucket(bucketRuns).Put(u64key(id), []byte(js)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(db, migrations, testNow); err != nil {
+		t.Fatal(err)
+	}
+	s := &Store{db: db}
+	runs, err := s.Runs("", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[uint64][2]string{}
+	for _, r := range runs {
+		got[r.ID] = [2]string{r.Query, strings.Join(r.Files, "|")}
+	}
+	want := map[uint64][2]string{1: {"", "a.xml|b.xml.gz"}, 2: {"celiac", ""}, 3: {"", ""}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("runs (query, files) = %v, want %v", got, want)
+	}
+}

@@ -3,18 +3,37 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
+// RunKind names what a run did. Its values are stored and shown in the
+// JSON API and the metrics' labels: add kinds, never rename one.
+type RunKind string
+
+// The kinds of run.
+const (
+	RunCrawl  RunKind = "crawl"
+	RunImport RunKind = "import"
+	RunDigest RunKind = "digest"
+)
+
+// RunKinds lists every kind, in the order status pages and metrics show them.
+func RunKinds() []RunKind { return []RunKind{RunCrawl, RunImport, RunDigest} }
+
 // Run is the record of one crawl, import or digest run, kept for the status
 // page and /api/v1/status. A running job saves its Run as it goes (Ended
 // zero), so a status reader sees progress and a killed run stays visible.
 type Run struct {
-	ID        uint64    `json:"id"`
-	Kind      string    `json:"kind"`            // "crawl", "import", "digest"
-	Query     string    `json:"query,omitempty"` // saved query name, "" for all
+	ID   uint64  `json:"id"`
+	Kind RunKind `json:"kind"`
+	// Query is the saved query a crawl ran, "" for all of them.
+	Query string `json:"query,omitempty"`
+	// Files are the files an import read, in order ("-" for standard input).
+	Files     []string  `json:"files,omitempty"`
 	Started   time.Time `json:"started"`
 	Ended     time.Time `json:"ended,omitzero"`
 	Windows   int       `json:"windows"`
@@ -74,7 +93,7 @@ func (s *Store) PutRun(r *Run) error {
 }
 
 // Runs returns up to limit runs of kind ("" for every kind), newest first.
-func (s *Store) Runs(kind string, limit int) ([]Run, error) {
+func (s *Store) Runs(kind RunKind, limit int) ([]Run, error) {
 	var runs []Run
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRuns).Cursor()
@@ -90,4 +109,37 @@ func (s *Store) Runs(kind string, limit int) ([]Run, error) {
 		return nil
 	})
 	return runs, err
+}
+
+// migrateRunFiles moves the file names an import run kept in Query (joined
+// with spaces) into Files, so Query means one thing: a crawl's saved query.
+func migrateRunFiles(tx *bolt.Tx, _ time.Time) error {
+	b := tx.Bucket(bucketRuns)
+	type change struct{ k, v []byte }
+	var changes []change
+	err := b.ForEach(func(k, v []byte) error {
+		var r Run
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("decode run %d: %w", keyU64(k), err)
+		}
+		if r.Kind != RunImport || r.Query == "" {
+			return nil
+		}
+		r.Files, r.Query = strings.Fields(r.Query), ""
+		js, err := json.Marshal(&r)
+		if err != nil {
+			return fmt.Errorf("encode run %d: %w", r.ID, err)
+		}
+		changes = append(changes, change{slices.Clone(k), js})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if err := b.Put(c.k, c.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,6 +1,6 @@
 package taxonomy
 
-// Evidence levels, strongest first (DESIGN.md). The order is the rank.
+// Evidence levels, strongest first (CONTRACTS.md). The order is the rank.
 const numLevels = 10
 
 var levels = [numLevels]string{

@@ -80,7 +80,7 @@ func (s *server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 			d.Subscribers = append(d.Subscribers, v)
 		}
 	}
-	runs, err := s.lib.Store.Runs("", adminRuns)
+	runs, err := s.lib.Runs("", adminRuns)
 	if err != nil {
 		s.adminFailed(w, r, "list runs", err)
 		return
@@ -94,7 +94,7 @@ func (s *server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	for _, u := range users {
 		d.Users = append(d.Users, userView{Email: u.Email, Admin: u.Admin, Created: u.Created})
 	}
-	cursors, err := s.lib.Store.Cursors()
+	cursors, err := s.lib.Cursors()
 	if err != nil {
 		s.adminFailed(w, r, "list crawl cursors", err)
 		return

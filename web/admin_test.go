@@ -148,7 +148,7 @@ func TestAdmin_ListsSubscribersRunsUsersAndQueries(t *testing.T) {
 		{Name: "edited", Term: "butyrate AND (lupus OR psoriasis)"}}
 	rg := newAdminRig(t, Options{Queries: queries})
 	ctx := t.Context()
-	st := rg.lib.Store
+	st := rg.lib.DB()
 
 	// Two confirmed subscribers before this week's digest, one of whose
 	// mailbox refuses it, and one pending sign-up.

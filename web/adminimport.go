@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"villi/library"
-	"villi/store"
 )
 
 const (
@@ -39,13 +37,12 @@ func (s *server) handleImport(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "send the files as a form upload (multipart/form-data)", nil)
 		return
 	}
-	run := store.Run{Kind: "import", Started: time.Now().UTC()}
-	if err := s.lib.Store.PutRun(&run); err != nil {
+	run, err := s.lib.StartImport()
+	if err != nil {
 		s.adminFailed(w, r, "record the import", err)
 		return
 	}
 	var (
-		total  library.Summary
 		names  []string
 		failed []string
 	)
@@ -55,7 +52,9 @@ func (s *server) handleImport(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			failed = append(failed, fmt.Sprintf("reading the upload: %v", err))
+			err = fmt.Errorf("reading the upload: %w", err)
+			run.Fail(err)
+			failed = append(failed, err.Error())
 			break
 		}
 		if part.FormName() != "file" || part.FileName() == "" {
@@ -64,26 +63,19 @@ func (s *server) handleImport(w http.ResponseWriter, r *http.Request) {
 		}
 		name := part.FileName()
 		names = append(names, name)
-		sum, err := s.lib.Import(r.Context(), part, nil)
+		_, err = run.File(r.Context(), name, part, nil)
 		part.Close()
-		total.Add(sum)
 		if err != nil {
-			failed = append(failed, fmt.Sprintf("%s: %v (everything before the problem was kept)", name, err))
+			failed = append(failed, fmt.Sprintf("%v (everything before the problem was kept)", err))
 		}
 	}
-	if _, err := s.lib.MergeAfterImport(r.Context(), total); err != nil {
-		failed = append(failed, err.Error())
+	if _, err := run.Finish(r.Context()); err != nil {
+		s.log.Warn("import", "err", err)
+		if failed == nil {
+			failed = append(failed, err.Error())
+		}
 	}
-	run.Query = strings.Join(names, " ")
-	run.Ended = time.Now().UTC()
-	run.Added, run.Updated, run.Unchanged, run.Deleted = total.Added, total.Updated, total.Unchanged, total.Deleted
-	run.Failing = failed
-	if len(failed) > 0 {
-		run.Err = failed[len(failed)-1]
-	}
-	if err := s.lib.Store.PutRun(&run); err != nil {
-		s.log.Warn("record import run", "err", err)
-	}
+	total := run.Total()
 
 	d := &messagePage{layout: layout{Title: "Import", TopSearch: true},
 		Links: []link{{Label: "Back to admin", URL: "/admin"}, {Label: "Newest records", URL: "/search?sort=date"}}}

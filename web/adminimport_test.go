@@ -6,10 +6,12 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"villi/internal/fixture"
+	"villi/store"
 )
 
 // upload posts files (name → content) to the admin import as a same-origin
@@ -49,7 +51,7 @@ func TestAdminImport_StreamsFilesThroughTheIngestPath(t *testing.T) {
 	zw := gzip.NewWriter(&gz)
 	zw.Write(xml)
 	zw.Close()
-	before, _ := lib.Store.Count()
+	before, _ := lib.DB().Count()
 
 	visitor := browserClient(t)
 	if resp, _ := upload(t, visitor, srv.URL, map[string][]byte{"a.xml": xml}, nil); resp.StatusCode != http.StatusSeeOther {
@@ -65,21 +67,21 @@ func TestAdminImport_StreamsFilesThroughTheIngestPath(t *testing.T) {
 	if resp, _ := upload(t, ada, srv.URL, map[string][]byte{"a.xml": xml}, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-site upload: %d, want 403", resp.StatusCode)
 	}
-	if n, _ := lib.Store.Count(); n != before {
+	if n, _ := lib.DB().Count(); n != before {
 		t.Fatalf("refused uploads changed the library: %d → %d records", before, n)
 	}
 
 	resp, body := upload(t, ada, srv.URL, map[string][]byte{"efetch.xml.gz": gz.Bytes()}, nil)
 	wantStatus(t, "admin upload", resp, body, 200, "Imported 1 file")
-	after, _ := lib.Store.Count()
+	after, _ := lib.DB().Count()
 	if after <= before {
 		t.Fatalf("records %d → %d after importing a 50-record file", before, after)
 	}
-	runs, err := lib.Store.Runs("import", 1)
-	if err != nil || len(runs) != 1 || runs[0].Query != "efetch.xml.gz" || runs[0].Added != after-before || runs[0].Running() {
+	runs, err := lib.Runs(store.RunImport, 1)
+	if err != nil || len(runs) != 1 || !slices.Equal(runs[0].Files, []string{"efetch.xml.gz"}) || runs[0].Added != after-before || runs[0].Running() {
 		t.Errorf("import run = %+v (%v); want an ended run naming the file with %d added", runs, err, after-before)
 	}
-	if n, err := lib.Index.DocCount(); err != nil || int(n) != after {
+	if n, err := lib.IndexCount(); err != nil || int(n) != after {
 		t.Errorf("index holds %d records (%v), store %d", n, err, after)
 	}
 

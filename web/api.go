@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"villi/cite"
+	"villi/library"
 	"villi/pubmed"
-	"villi/store"
 	"villi/taxonomy"
 )
 
@@ -148,13 +148,13 @@ func (s *server) apiExport(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	recs, err := s.lib.Store.GetMany(pmids)
+	recs, missing, err := s.lib.Records(pmids)
 	if err != nil {
 		s.apiFailed(w, r, "export", err)
 		return
 	}
-	if missing := missingPMIDs(pmids, recs); len(missing) > 0 {
-		writeJSONError(w, http.StatusNotFound, "not in this library: PMID "+strings.Join(missing, ", "))
+	if len(missing) > 0 {
+		writeJSONError(w, http.StatusNotFound, (&library.MissingError{PMIDs: missing}).Error())
 		return
 	}
 	items := make([]cite.Item, len(recs))
@@ -201,25 +201,6 @@ func pmidList(vals []string) ([]uint64, error) {
 		return nil, badInput("%d PMIDs: export at most %d at a time", len(out), maxExport)
 	}
 	return out, nil
-}
-
-// missingPMIDs names the requested PMIDs GetMany did not return (at most ten).
-func missingPMIDs(want []uint64, got []store.Record) []string {
-	have := make(map[uint64]bool, len(got))
-	for _, r := range got {
-		have[r.Article.PMID] = true
-	}
-	var out []string
-	for _, p := range want {
-		if !have[p] {
-			if len(out) == 10 {
-				out = append(out, "…")
-				break
-			}
-			out = append(out, strconv.FormatUint(p, 10))
-		}
-	}
-	return out
 }
 
 // apiMethodNotAllowed answers any other method under /api/ in JSON (the

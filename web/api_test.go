@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"villi/cite"
+	"villi/library"
 	"villi/store"
 	"villi/taxonomy"
 )
 
-// searchJSON is what a client of /api/v1/search decodes (DESIGN.md).
+// searchJSON is what a client of /api/v1/search decodes (CONTRACTS.md).
 type searchJSON struct {
 	Total      *uint64 `json:"total"`
 	SearchedAs string  `json:"searched_as"`
@@ -249,7 +250,7 @@ func TestAPIArticle_RecordTagsAndLinks(t *testing.T) {
 func TestAPICite_SameTextAsCitePackage(t *testing.T) {
 	lib := testLibrary(t)
 	srv := newServer(t, lib, Options{})
-	rec, err := lib.Store.Get(retractedPMID)
+	rec, err := lib.DB().Get(retractedPMID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,13 +301,13 @@ func TestAPIStatus_RunsRecordsAndNextCrawl(t *testing.T) {
 	next := time.Date(2030, 1, 2, 3, 0, 0, 0, time.UTC)
 	srv := newServer(t, lib, Options{NextCrawl: func() time.Time { return next }})
 	now := time.Now().UTC().Truncate(time.Second)
-	putRun(t, lib.Store, store.Run{Kind: "crawl", Started: now.Add(-2 * time.Hour), Ended: now.Add(-time.Hour), Added: 12, Updated: 3})
-	putRun(t, lib.Store, store.Run{Kind: "crawl", Started: now.Add(-30 * time.Minute), Ended: now.Add(-20 * time.Minute), Err: "esearch: PubMed answered 503 three times"})
-	putRun(t, lib.Store, store.Run{Kind: "digest", Started: now.Add(-10 * time.Minute)})
+	putRun(t, lib.DB(), store.Run{Kind: "crawl", Started: now.Add(-2 * time.Hour), Ended: now.Add(-time.Hour), Added: 12, Updated: 3})
+	putRun(t, lib.DB(), store.Run{Kind: "crawl", Started: now.Add(-30 * time.Minute), Ended: now.Add(-20 * time.Minute), Err: "esearch: PubMed answered 503 three times"})
+	putRun(t, lib.DB(), store.Run{Kind: "digest", Started: now.Add(-10 * time.Minute)})
 
-	var st Status
+	var st library.Status
 	getJSON(t, srv.URL+"/api/v1/status", http.StatusOK, &st)
-	n, _ := lib.Store.Count()
+	n, _ := lib.DB().Count()
 	if st.Records != n || n == 0 {
 		t.Errorf("records = %d, want %d", st.Records, n)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"villi/account"
 	"villi/cite"
-	"villi/index"
+	"villi/library"
 	"villi/pubmed"
 	"villi/store"
 )
@@ -102,7 +102,7 @@ func (s *server) loadRecord(r *http.Request) (*store.Record, int, error) {
 	if err != nil {
 		return nil, http.StatusBadRequest, err
 	}
-	rec, err := s.lib.Store.Get(pmid)
+	rec, err := s.lib.Record(pmid)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, http.StatusNotFound, badInput("PMID %d is not in this library", pmid)
 	}
@@ -258,7 +258,7 @@ func (s *server) retractionNotice(a *pubmed.Article) *link {
 			continue
 		}
 		pmid := strconv.FormatUint(cc.PMID, 10)
-		if _, err := s.lib.Store.Get(cc.PMID); err == nil {
+		if ok, _ := s.lib.Has(cc.PMID); ok {
 			return &link{Label: "Read the retraction notice", URL: "/articles/" + pmid}
 		}
 		return &link{Label: "Read the retraction notice on PubMed", URL: "https://pubmed.ncbi.nlm.nih.gov/" + pmid + "/"}
@@ -274,7 +274,7 @@ func (s *server) similar(r *http.Request, a *pubmed.Article) []hitView {
 	if q == "" {
 		return nil
 	}
-	res, err := s.lib.Search(r.Context(), index.Request{Q: q, Size: 5})
+	res, err := s.lib.Search(r.Context(), library.Request{Q: q, Size: 5})
 	if err != nil {
 		if r.Context().Err() == nil {
 			s.log.Warn("similar articles", "pmid", a.PMID, "query", q, "err", err)

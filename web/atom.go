@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"villi/index"
+	"villi/library"
 )
 
 // feedSize is how many entries a feed carries unless size= says otherwise.
@@ -67,14 +67,14 @@ func (s *server) handleAtom(w http.ResponseWriter, r *http.Request) {
 	if !sizeGiven(r) {
 		p.Size = feedSize
 	}
-	p.Sort, p.Page, p.Cursor = index.SortDate, 1, ""
+	p.Sort, p.Page, p.Cursor = library.SortDate, 1, ""
 	res, err := s.lib.Search(r.Context(), p.request(false))
 	if err != nil {
 		s.searchFailed(w, r, err)
 		return
 	}
 	page := p.clone()
-	page.Sort, page.Size = "", index.DefaultSize
+	page.Sort, page.Size = "", library.DefaultSize
 	feed := atomFeed{
 		Title:     "villi: " + feedTitle(s, p),
 		Subtitle:  "Newest PubMed records for this search, from a villi evidence library",

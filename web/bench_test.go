@@ -64,7 +64,7 @@ func BenchmarkAPISearch(b *testing.B) {
 		b.Fatal(err)
 	}
 	srv := newServer(b, lib, Options{})
-	s := &server{tax: lib.Tax}
+	s := &server{tax: lib.Taxonomy()}
 	if s.tax == nil {
 		b.Fatal("library has no taxonomy")
 	}

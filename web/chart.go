@@ -3,7 +3,7 @@ package web
 import (
 	"strconv"
 
-	"villi/index"
+	"villi/library"
 )
 
 // Chart geometry, in SVG user units (the SVG scales to its box).
@@ -38,7 +38,7 @@ type chartLabel struct {
 }
 
 // newYearChart draws the year facet; nil when there is nothing to draw.
-func newYearChart(p searchParams, years []index.FacetCount) *yearChart {
+func newYearChart(p searchParams, years []library.FacetCount) *yearChart {
 	counts := map[int]int{}
 	lo, hi := 0, 0
 	for _, fc := range years {

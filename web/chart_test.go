@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"villi/index"
+	"villi/library"
 )
 
 // TestYearChart_LabelsDoNotCollide checks that the year labels keep the
@@ -23,11 +23,11 @@ func TestYearChart_LabelsDoNotCollide(t *testing.T) {
 		{1966, 2025, []string{"1966", "1980", "1990", "2000", "2010", "2025"}}, // 1970, 2020: too close
 	}
 	for _, tt := range tests {
-		var years []index.FacetCount
+		var years []library.FacetCount
 		for y := tt.lo; y <= tt.hi; y += 2 { // gaps, as real data has
-			years = append(years, index.FacetCount{Value: strconv.Itoa(y), Count: y % 7})
+			years = append(years, library.FacetCount{Value: strconv.Itoa(y), Count: y % 7})
 		}
-		years = append(years, index.FacetCount{Value: strconv.Itoa(tt.hi), Count: 3})
+		years = append(years, library.FacetCount{Value: strconv.Itoa(tt.hi), Count: 3})
 		c := newYearChart(searchParams{Q: "gluten"}, years)
 		if c == nil {
 			t.Fatalf("%d–%d: no chart", tt.lo, tt.hi)

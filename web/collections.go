@@ -291,7 +291,7 @@ func (s *server) handleCollect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// An unknown article must not leave a new, empty collection behind.
-	if _, err := s.lib.Store.Get(pmid); err != nil {
+	if _, err := s.lib.Record(pmid); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			err = fmt.Errorf("PMID %d is not in this library: %w", pmid, err)
 		}

@@ -22,12 +22,12 @@ func collectionFixture(t *testing.T) (srv string, lib *library.Library, pmids [2
 	// The shared library keeps what earlier tests wrote: start clean.
 	for _, email := range []string{"ada@example.org", "bob@example.org"} {
 		u := store.User{Email: email}
-		cs, err := collection.New(lib.Store).List(t.Context(), u)
+		cs, err := collection.New(lib.DB()).List(t.Context(), u)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range cs {
-			if err := collection.New(lib.Store).Delete(t.Context(), u, c.ID); err != nil {
+			if err := collection.New(lib.DB()).Delete(t.Context(), u, c.ID); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -185,7 +185,7 @@ const testPassword = "correct horse battery staple"
 // test on the shared library, has the same password).
 func newAccounts(tb testing.TB, lib *library.Library, public bool, emails ...string) *account.Service {
 	tb.Helper()
-	svc, err := account.New(lib.Store, account.Config{Public: public, BcryptCost: bcrypt.MinCost})
+	svc, err := account.New(lib.DB(), account.Config{Public: public, BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"villi/library"
 	"villi/store"
 )
 
@@ -20,7 +21,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(st *store.Store) *metrics {
+func newMetrics(lib *library.Library) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -33,7 +34,7 @@ func newMetrics(st *store.Store) *metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, newRunsCollector(st),
+	m.reg.MustRegister(m.requests, m.latency, newRunsCollector(lib),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -64,18 +65,18 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 // runsCollector reads crawl, import and digest run records from the store.
 // Its counters sum the runs the store keeps (the newest 1000).
 type runsCollector struct {
-	st                                 *store.Store
+	lib                                *library.Library
 	records, runs, failures, changes   *prometheus.Desc
 	requests, retries, failing         *prometheus.Desc
 	running, lastEnd, lastSuccess, err *prometheus.Desc
 }
 
-func newRunsCollector(st *store.Store) *runsCollector {
+func newRunsCollector(lib *library.Library) *runsCollector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
 	return &runsCollector{
-		st:          st,
+		lib:         lib,
 		records:     d("villi_records", "Records in the library."),
 		runs:        d("villi_runs_total", "Runs recorded, by kind (crawl, import, digest).", "kind"),
 		failures:    d("villi_run_failures_total", "Runs that ended with an error, by kind.", "kind"),
@@ -107,19 +108,19 @@ type runTotals struct {
 func (c *runsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter, gauge := prometheus.CounterValue, prometheus.GaugeValue
 	storeErr := 0.0
-	if n, err := c.st.Count(); err == nil {
+	if n, err := c.lib.Count(); err == nil {
 		ch <- prometheus.MustNewConstMetric(c.records, gauge, float64(n))
 	} else {
 		storeErr = 1
 	}
-	runs, err := c.st.Runs("", 1000)
+	runs, err := c.lib.Runs("", 1000)
 	if err != nil {
 		storeErr = 1
 	}
 	ch <- prometheus.MustNewConstMetric(c.err, gauge, storeErr)
-	totals := map[string]*runTotals{}
+	totals := map[store.RunKind]*runTotals{}
 	// These kinds are always exported, so their series exist before the first run.
-	for _, k := range [...]string{"crawl", "import", "digest"} {
+	for _, k := range store.RunKinds() {
 		totals[k] = &runTotals{}
 	}
 	for _, r := range runs {
@@ -150,7 +151,8 @@ func (c *runsCollector) Collect(ch chan<- prometheus.Metric) {
 			t.lastSuccess = r.Ended
 		}
 	}
-	for kind, t := range totals {
+	for k, t := range totals {
+		kind := string(k)
 		ch <- prometheus.MustNewConstMetric(c.runs, counter, t.runs, kind)
 		ch <- prometheus.MustNewConstMetric(c.failures, counter, t.failures, kind)
 		ch <- prometheus.MustNewConstMetric(c.requests, counter, t.requests, kind)

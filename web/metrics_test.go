@@ -13,9 +13,9 @@ func TestMetrics_RequestsLatencyAndRuns(t *testing.T) {
 	lib := newLibrary(t, 25)
 	srv := newServer(t, lib, Options{})
 	end := time.Now()
-	putRun(t, lib.Store, store.Run{Kind: "crawl", Ended: end, Added: 20, Updated: 5, Deleted: 1, Requests: 7, Retries: 2})
-	putRun(t, lib.Store, store.Run{Kind: "crawl", Ended: end, Added: 3, Err: "efetch: truncated body", Failing: []string{"ibd: truncated"}})
-	putRun(t, lib.Store, store.Run{Kind: "digest", Ended: end, Added: 4})
+	putRun(t, lib.DB(), store.Run{Kind: "crawl", Ended: end, Added: 20, Updated: 5, Deleted: 1, Requests: 7, Retries: 2})
+	putRun(t, lib.DB(), store.Run{Kind: "crawl", Ended: end, Added: 3, Err: "efetch: truncated body", Failing: []string{"ibd: truncated"}})
+	putRun(t, lib.DB(), store.Run{Kind: "digest", Ended: end, Added: 4})
 
 	get(t, srv.URL+"/api/v1/search?q=diet")
 	get(t, srv.URL+"/api/v1/search?q=diet")

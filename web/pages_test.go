@@ -66,7 +66,7 @@ func TestHome_ChipsEvidenceMapListsAndStatus(t *testing.T) {
 func TestHome_ShowsLastCrawlErrorPlainly(t *testing.T) {
 	lib := newLibrary(t, 30)
 	srv := newServer(t, lib, Options{})
-	putRun(t, lib.Store, store.Run{Kind: "crawl", Ended: time.Now().Add(-time.Hour), Added: 4,
+	putRun(t, lib.DB(), store.Run{Kind: "crawl", Ended: time.Now().Add(-time.Hour), Added: 4,
 		Err: "esearch: PubMed cannot be reached <dial tcp: i/o timeout>", Failing: []string{"hashimoto: 503"}})
 	wantPage(t, srv.URL, "/", 200, "Last error", "esearch: PubMed cannot be reached &lt;dial tcp: i/o timeout&gt;", "hashimoto: 503", "4 added")
 }
@@ -178,7 +178,7 @@ func TestSearchPage_PagerStaysWithinOffsetLimitThenUsesCursor(t *testing.T) {
 func TestArticlePage_EverythingAPractitionerNeeds(t *testing.T) {
 	lib := testLibrary(t)
 	srv := newServer(t, lib, Options{})
-	rec, err := lib.Store.Get(retractedPMID)
+	rec, err := lib.DB().Get(retractedPMID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestArticlePage_StructuredAbstractAndAffiliations(t *testing.T) {
 	srv := newServer(t, lib, Options{})
 	// Find a record with a labelled abstract and an affiliation.
 	var pmid uint64
-	err := lib.Store.ForEach(t.Context(), func(r store.Record) error {
+	err := lib.DB().ForEach(t.Context(), func(r store.Record) error {
 		if pmid == 0 && len(r.Article.Abstract) > 1 && r.Article.Abstract[0].Label != "" &&
 			len(r.Article.Authors) > 0 && len(r.Article.Authors[0].Affiliations) > 0 {
 			pmid = r.Article.PMID
@@ -214,7 +214,7 @@ func TestArticlePage_StructuredAbstractAndAffiliations(t *testing.T) {
 	if err != nil || pmid == 0 {
 		t.Fatalf("no structured record with affiliations in the test library (%v)", err)
 	}
-	rec, _ := lib.Store.Get(pmid)
+	rec, _ := lib.DB().Get(pmid)
 	wantPage(t, srv.URL, "/articles/"+strconv.FormatUint(pmid, 10), 200,
 		`<strong class="section-label">`+html.EscapeString(rec.Article.Abstract[0].Label)+`:</strong>`,
 		"Affiliations (", html.EscapeString(rec.Article.Authors[0].Affiliations[0]),
@@ -229,7 +229,7 @@ func TestArticlePage_NotFoundAndBadPMID(t *testing.T) {
 }
 
 func TestSimilarQuery_UsesMeSHAndTitleAndExcludesItself(t *testing.T) {
-	rec, err := testLibrary(t).Store.Get(retractedPMID)
+	rec, err := testLibrary(t).DB().Get(retractedPMID)
 	if err != nil {
 		t.Fatal(err)
 	}

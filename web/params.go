@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"villi/index"
 	"villi/library"
 	"villi/query"
 	"villi/taxonomy"
@@ -28,13 +27,13 @@ func badInput(format string, args ...any) error {
 // search the index refused (bad sort, page, cursor or query syntax).
 func isBadInput(err error) bool {
 	var ie *inputError
-	return errors.As(err, &ie) || errors.Is(err, index.ErrBadRequest)
+	return errors.As(err, &ie) || errors.Is(err, library.ErrBadRequest)
 }
 
 // Field names in the URL, shared by /search, /search.atom and /api/v1/search.
 const (
 	fieldCondition = "condition"
-	fieldTopic     = "topic" // a mechanism; DESIGN.md's API name
+	fieldTopic     = "topic" // a mechanism; CONTRACTS.md's API name
 	fieldEvidence  = "evidence"
 	fieldSpecies   = "species"
 )
@@ -67,7 +66,7 @@ func isSearchParam(name string) bool {
 // parseSearch reads a search from a raw query string. strict (the API)
 // refuses parameters it does not know, so a typo is not silently ignored.
 func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error) {
-	p := searchParams{Page: 1, Size: index.DefaultSize}
+	p := searchParams{Page: 1, Size: library.DefaultSize}
 	v, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return p, badInput("the address has a malformed query string: %v", err)
@@ -113,8 +112,8 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 		return p, badInput("the year range %d–%d ends before it starts", p.From, p.To)
 	}
 	switch srt := v.Get("sort"); srt {
-	case "", index.SortRelevance:
-	case index.SortDate, index.SortEvidence:
+	case "", library.SortRelevance:
+	case library.SortDate, library.SortEvidence:
 		p.Sort = srt
 	default:
 		return p, badInput("unknown sort %q: use relevance, date (newest first) or evidence (strongest first)", srt)
@@ -124,15 +123,15 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 		if err != nil || n < 1 {
 			return p, badInput("page %q: pages are numbered from 1", pg)
 		}
-		if n > index.MaxOffset {
+		if n > library.MaxOffset {
 			return p, badInput("page %d is too deep; follow the next-page links (cursor) instead", n)
 		}
 		p.Page = n
 	}
 	if sz := v.Get("size"); sz != "" {
 		n, err := strconv.Atoi(sz)
-		if err != nil || n < 1 || n > index.MaxSize {
-			return p, badInput("size %q: give between 1 and %d hits per page", sz, index.MaxSize)
+		if err != nil || n < 1 || n > library.MaxSize {
+			return p, badInput("size %q: give between 1 and %d hits per page", sz, library.MaxSize)
 		}
 		p.Size = n
 	}
@@ -184,9 +183,9 @@ func yearParam(v, name string) (int, error) {
 }
 
 // request is the index request for p.
-func (p searchParams) request(facets bool) index.Request {
+func (p searchParams) request(facets bool) library.Request {
 	after, _ := library.DecodeCursor(p.Cursor) // checked by parseSearch
-	return index.Request{
+	return library.Request{
 		Q:          p.Q,
 		Conditions: p.Conditions,
 		Mechanisms: p.Mechanisms,
@@ -244,7 +243,7 @@ func (p searchParams) encode() string {
 	if p.Page > 1 {
 		add("page", strconv.Itoa(p.Page))
 	}
-	if p.Size != index.DefaultSize && p.Size > 0 {
+	if p.Size != library.DefaultSize && p.Size > 0 {
 		add("size", strconv.Itoa(p.Size))
 	}
 	if p.Cursor != "" {

@@ -58,7 +58,7 @@ func (s *server) preview(w http.ResponseWriter, r *http.Request) (store.Subscrip
 		}
 		return store.Subscription{}, nil, false
 	}
-	sub, err := s.lib.Store.Subscription(id)
+	sub, err := s.digest.Subscription(id)
 	if err != nil {
 		// Cancelled between the two reads: show the mail without its owner.
 		sub = store.Subscription{ID: id, Email: msg.To}

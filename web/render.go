@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"villi/account"
-	"villi/index"
+	"villi/library"
 	"villi/query"
 )
 
@@ -165,7 +165,7 @@ func (s *server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 // userMessage drops the index's error-kind prefix, which says nothing to a
 // person reading the page.
 func userMessage(msg string) string {
-	return strings.TrimPrefix(msg, index.ErrBadRequest.Error()+": ")
+	return strings.TrimPrefix(msg, library.ErrBadRequest.Error()+": ")
 }
 
 // writeJSON writes v as the response.

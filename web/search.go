@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 
-	"villi/index"
 	"villi/library"
 )
 
@@ -77,7 +76,7 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	d.Active, d.ClearURL = s.activeFilters(p)
 	d.Filtered = p.filtered()
 	d.Sorts = sortLinks(p)
-	d.Chart = newYearChart(p, res.Facets[index.FacetYear])
+	d.Chart = newYearChart(p, res.Facets[library.FacetYear])
 	d.Pager = newPager(p, res)
 	if s.digest != nil {
 		d.DigestURL = digestURL(p)
@@ -131,12 +130,12 @@ func (s *server) hitViews(hits []library.Hit) []hitView {
 
 // facetGroups lists each facet's values with counts; a selected value stays
 // listed (checked) even when the current hits no longer carry it.
-func (s *server) facetGroups(p searchParams, facets map[string][]index.FacetCount) []facetGroup {
+func (s *server) facetGroups(p searchParams, facets map[string][]library.FacetCount) []facetGroup {
 	groups := []struct{ field, facet, label string }{
-		{fieldCondition, index.FacetConditions, "Condition"},
-		{fieldTopic, index.FacetMechanisms, "Mechanism"},
-		{fieldEvidence, index.FacetEvidence, "Evidence"},
-		{fieldSpecies, index.FacetSpecies, "Species"},
+		{fieldCondition, library.FacetConditions, "Condition"},
+		{fieldTopic, library.FacetMechanisms, "Mechanism"},
+		{fieldEvidence, library.FacetEvidence, "Evidence"},
+		{fieldSpecies, library.FacetSpecies, "Species"},
 	}
 	var out []facetGroup
 	for _, g := range groups {
@@ -191,7 +190,7 @@ func yearRange(from, to int) string {
 
 func sortLinks(p searchParams) []link {
 	sorts := []struct{ value, label string }{
-		{"", "Relevance"}, {index.SortDate, "Newest"}, {index.SortEvidence, "Strongest evidence"},
+		{"", "Relevance"}, {library.SortDate, "Newest"}, {library.SortEvidence, "Strongest evidence"},
 	}
 	out := make([]link, len(sorts))
 	for i, so := range sorts {
@@ -223,7 +222,7 @@ func newPager(p searchParams, res *library.SearchResult) pager {
 		c.Page = n
 		return c.url("/search")
 	}
-	maxPage := index.MaxOffset / p.Size
+	maxPage := library.MaxOffset / p.Size
 	last := min(int((res.Total+uint64(p.Size)-1)/uint64(p.Size)), maxPage)
 	if p.Page > 1 && p.Cursor == "" {
 		pg.Prev = at(p.Page - 1)

@@ -75,7 +75,9 @@ type server struct {
 	pages   *pages
 	static  *staticFiles
 	metrics *metrics
-	home    *homeCache
+	// homeTTL is how long the evidence map may be reused while the library
+	// keeps changing (library.EvidenceMap).
+	homeTTL time.Duration
 }
 
 // New returns the handler serving villi's pages, API, health and metrics
@@ -87,7 +89,7 @@ func New(opts Options) (http.Handler, error) {
 	}
 	s := &server{
 		lib:       opts.Library,
-		tax:       opts.Library.Tax,
+		tax:       opts.Library.Taxonomy(),
 		log:       opts.Logger,
 		nextCrawl: opts.NextCrawl,
 		digest:    opts.Digest,
@@ -117,12 +119,12 @@ func New(opts Options) (http.Handler, error) {
 	s.accounts = opts.Accounts
 	if s.accounts == nil {
 		var err error
-		s.accounts, err = account.New(s.lib.Store, account.Config{BaseURL: opts.BaseURL, Public: opts.Public})
+		s.accounts, err = account.New(s.lib.DB(), account.Config{BaseURL: opts.BaseURL, Public: opts.Public})
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}
 	}
-	s.colls = collection.New(s.lib.Store)
+	s.colls = collection.New(s.lib.DB())
 	staticFS, err := fs.Sub(assets, "static")
 	if err != nil {
 		return nil, err
@@ -133,12 +135,11 @@ func New(opts Options) (http.Handler, error) {
 	if s.pages, err = parsePages(s.static); err != nil {
 		return nil, err
 	}
-	s.metrics = newMetrics(s.lib.Store)
-	ttl := opts.HomeCacheTTL
-	if ttl <= 0 {
-		ttl = time.Minute
+	s.metrics = newMetrics(s.lib)
+	s.homeTTL = opts.HomeCacheTTL
+	if s.homeTTL <= 0 {
+		s.homeTTL = time.Minute
 	}
-	s.home = &homeCache{ttl: ttl}
 
 	mux := http.NewServeMux()
 	s.routes(mux)
@@ -217,14 +218,10 @@ func (s *server) routes(mux *http.ServeMux) {
 
 // handleHealth answers 200 while the store and index both answer.
 func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.lib.Store.Count(); err != nil {
-		s.log.Error("health check: store", "err", err)
-		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	if _, err := s.lib.Index.DocCount(); err != nil {
-		s.log.Error("health check: index", "err", err)
-		http.Error(w, "index unavailable", http.StatusServiceUnavailable)
+	if err := s.lib.Check(); err != nil {
+		s.log.Error("health check", "err", err)
+		what, _, _ := strings.Cut(err.Error(), ":") // "store" or "index"
+		http.Error(w, what+" unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

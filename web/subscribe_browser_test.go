@@ -29,7 +29,7 @@ func TestBrowser_DigestSignUp(t *testing.T) {
 	if h := value(t, ctx, "heading", chromedp.Text(chromedp.CSS("h1"))); h != "Check your inbox" {
 		t.Fatalf("after subscribing the page says %q", h)
 	}
-	sub, err := rg.lib.Store.SubscriptionByEmail("browser@example.org")
+	sub, err := rg.lib.DB().SubscriptionByEmail("browser@example.org")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestBrowser_DigestSignUp(t *testing.T) {
 	if h := value(t, ctx, "heading", chromedp.Text(chromedp.CSS("h1"))); !strings.Contains(h, "confirmed") {
 		t.Fatalf("after confirming the page says %q", h)
 	}
-	if sub, _ = rg.lib.Store.Subscription(sub.ID); !sub.Confirmed {
+	if sub, _ = rg.lib.DB().Subscription(sub.ID); !sub.Confirmed {
 		t.Error("the browser's click did not confirm the subscription")
 	}
 }

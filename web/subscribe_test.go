@@ -82,13 +82,13 @@ func wantStatus(t *testing.T, what string, resp *http.Response, body string, cod
 func TestSubscribe_LifeCycle(t *testing.T) {
 	rg := newDigestRig(t, Options{})
 	c := browserClient(t)
-	st := rg.lib.Store
+	st := rg.lib.DB()
 
 	// The form offers every condition and mechanism of the table.
 	resp, body := fetch(t, c, rg.srv.URL, "/subscribe?condition=celiac")
 	wantStatus(t, "GET /subscribe", resp, body, 200, `name="email"`, `name="min_evidence"`, `name="humans_only"`,
 		`value="skip"`, `id="q-hint"`, `value="celiac" checked`)
-	for _, term := range append(rg.lib.Tax.Conditions(), rg.lib.Tax.Mechanisms()...) {
+	for _, term := range append(rg.lib.Taxonomy().Conditions(), rg.lib.Taxonomy().Mechanisms()...) {
 		if !strings.Contains(body, `value="`+term.Slug+`"`) {
 			t.Errorf("the form lacks a checkbox for %s", term.Slug)
 		}
@@ -272,7 +272,7 @@ func TestSubscribe_FieldErrors(t *testing.T) {
 			}
 		})
 	}
-	if subs, _ := rg.lib.Store.Subscriptions(); len(subs) != 0 {
+	if subs, _ := rg.lib.DB().Subscriptions(); len(subs) != 0 {
 		t.Errorf("refused sign-ups stored %d subscriptions", len(subs))
 	}
 	if n := len(rg.sink.messages()); n != 0 {
@@ -298,7 +298,7 @@ func TestSubscribe_RateLimitedPerClient(t *testing.T) {
 	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 1 || ra > int(signUpEvery.Seconds()) {
 		t.Errorf("Retry-After %q, want 1–%d seconds", resp.Header.Get("Retry-After"), int(signUpEvery.Seconds()))
 	}
-	if _, err := rg.lib.Store.SubscriptionByEmail("one-too-many@example.org"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := rg.lib.DB().SubscriptionByEmail("one-too-many@example.org"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a refused sign-up was stored: %v", err)
 	}
 	// Another client address is not held back.
@@ -362,7 +362,7 @@ func TestDigestLinks_BadAndExpiredTokens(t *testing.T) {
 		{"POST", digest.PathManage, manageTok, 410, "This subscription no longer exists"},
 		{"POST", digest.PathUnsubscribe, manageTok, 200, "You are unsubscribed"}, // already gone is success
 	})
-	if sub, _ := rg.lib.Store.SubscriptionByEmail("late@example.org"); sub.Confirmed {
+	if sub, _ := rg.lib.DB().SubscriptionByEmail("late@example.org"); sub.Confirmed {
 		t.Fatal("a bad link confirmed the subscription")
 	}
 
@@ -372,7 +372,7 @@ func TestDigestLinks_BadAndExpiredTokens(t *testing.T) {
 		{"GET", digest.PathConfirm, confirmTok, 410, "This link has expired"}, // said at once, before any click
 		{"POST", digest.PathConfirm, confirmTok, 410, "This link has expired"},
 	})
-	if sub, _ := rg.lib.Store.SubscriptionByEmail("late@example.org"); sub.Confirmed {
+	if sub, _ := rg.lib.DB().SubscriptionByEmail("late@example.org"); sub.Confirmed {
 		t.Fatal("an expired link confirmed the subscription")
 	}
 }
@@ -418,7 +418,7 @@ func TestUnsubscribe_OneClickPassesCrossOriginProtection(t *testing.T) {
 			email := "reader" + strconv.Itoa(i) + "@example.org"
 			resp, body := oneClick(t, link(email), tt.headers)
 			wantStatus(t, tt.name, resp, body, 200, "You are unsubscribed")
-			if _, err := rg.lib.Store.SubscriptionByEmail(email); !errors.Is(err, store.ErrNotFound) {
+			if _, err := rg.lib.DB().SubscriptionByEmail(email); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("still subscribed: %v", err)
 			}
 		})
@@ -432,7 +432,7 @@ func TestUnsubscribe_OneClickPassesCrossOriginProtection(t *testing.T) {
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		resp, body := do(t, http.DefaultClient, req)
 		wantStatus(t, "multipart one-click", resp, body, 200, "You are unsubscribed")
-		if _, err := rg.lib.Store.SubscriptionByEmail("multipart@example.org"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := rg.lib.DB().SubscriptionByEmail("multipart@example.org"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("still subscribed: %v", err)
 		}
 	})
@@ -445,7 +445,7 @@ func TestUnsubscribe_OneClickPassesCrossOriginProtection(t *testing.T) {
 			resp, body := do(t, http.DefaultClient, req)
 			wantStatus(t, "cross-site POST "+path, resp, body, 403)
 		}
-		if _, err := rg.lib.Store.SubscriptionByEmail("x@example.org"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := rg.lib.DB().SubscriptionByEmail("x@example.org"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("a cross-site sign-up was stored: %v", err)
 		}
 	})

@@ -112,7 +112,7 @@ func newPageSet(t *testing.T) pageSet {
 
 	// A collection holding the retracted record and another, with notes.
 	u := store.User{Email: email}
-	colls := collection.New(lib.Store)
+	colls := collection.New(lib.DB())
 	name := "Handout " + strconv.Itoa(os.Getpid())
 	coll, err := colls.Create(t.Context(), u, name)
 	if err != nil {

@@ -5,9 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"villi/cite"
+	"villi/library"
 	"villi/store"
 )
 
@@ -95,22 +95,12 @@ func (c *config) loadRecords(ctx context.Context, args []string) ([]store.Record
 		return nil, err
 	}
 	defer lib.Close()
-	recs, err := lib.Store.GetMany(pmids)
+	recs, missing, err := lib.Records(pmids)
 	if err != nil {
 		return nil, err
 	}
-	if len(recs) == len(pmids) {
-		return recs, nil
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w (import or crawl them first)", &library.MissingError{PMIDs: missing})
 	}
-	have := make(map[uint64]bool, len(recs))
-	for _, r := range recs {
-		have[r.Article.PMID] = true
-	}
-	var missing []string
-	for _, p := range pmids {
-		if !have[p] {
-			missing = append(missing, fmt.Sprint(p))
-		}
-	}
-	return nil, fmt.Errorf("not in the library: PMID %s (import or crawl them first)", strings.Join(missing, ", "))
+	return recs, nil
 }

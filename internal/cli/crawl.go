@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"villi/crawler"
+	"villi/library"
 	"villi/store"
 )
 
@@ -59,7 +60,7 @@ func runCrawl(ctx context.Context, e Env, args []string) error {
 	}
 	defer lib.Close()
 	if *list {
-		return listQueries(e.Stdout, lib.Store, queries)
+		return listQueries(e.Stdout, lib, queries)
 	}
 
 	tty := isTerminal(e.Stderr)
@@ -115,10 +116,10 @@ func isTerminal(w io.Writer) bool {
 }
 
 // listQueries prints each saved query with where its crawl stands.
-func listQueries(w io.Writer, s *store.Store, qs []crawler.Query) error {
+func listQueries(w io.Writer, lib *library.Library, qs []crawler.Query) error {
 	for _, q := range qs {
 		state := "never crawled"
-		cur, err := s.Cursor(q.Name)
+		cur, err := lib.Cursor(q.Name)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:

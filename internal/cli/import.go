@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -14,7 +12,6 @@ import (
 	"golang.org/x/term"
 
 	"villi/library"
-	"villi/store"
 )
 
 func runImport(ctx context.Context, e Env, args []string) error {
@@ -32,48 +29,35 @@ func runImport(ctx context.Context, e Env, args []string) error {
 	}
 	defer lib.Close()
 
-	var total library.Summary
-	var failed []error
-	// The run is recorded so the home page and /api/v1/status show the last import.
-	run := store.Run{Kind: "import", Query: strings.Join(files, " "), Started: time.Now().UTC()}
-	defer func() {
-		run.Ended = time.Now().UTC()
-		run.Added, run.Updated, run.Unchanged, run.Deleted = total.Added, total.Updated, total.Unchanged, total.Deleted
-		if err := errors.Join(failed...); err != nil {
-			run.Err = err.Error()
-		}
-		if err := lib.Store.PutRun(&run); err != nil {
-			fmt.Fprintf(e.Stderr, "note: could not record the import run: %v\n", err)
-		}
-	}()
+	// The run is recorded from its start, so the home page and
+	// /api/v1/status show an import while it runs and after it ends.
+	run, err := lib.StartImport()
+	if err != nil {
+		return err
+	}
 	for _, name := range files {
-		sum, err := importOne(ctx, e, lib, name)
-		total.Add(sum)
+		sum, err := importOne(ctx, e, run, name)
 		printSummary(e.Stdout, name, sum)
-		if err != nil {
-			failed = append(failed, fmt.Errorf("%s: %w", name, err))
-			if ctx.Err() != nil {
-				break
-			}
+		if err != nil && ctx.Err() != nil {
+			break
 		}
 	}
 	if len(files) > 1 {
-		printSummary(e.Stdout, "total", total)
+		printSummary(e.Stdout, "total", run.Total())
 	}
-	if merged, err := lib.MergeAfterImport(ctx, total); err != nil {
-		failed = append(failed, err)
-	} else if merged {
+	merged, err := run.Finish(ctx)
+	if merged {
 		fmt.Fprintln(e.Stderr, "merged the search index's segments for faster searches")
 	}
 	if stale, _ := lib.TaxonomyStale(); stale {
 		fmt.Fprintln(e.Stderr, "note: the taxonomy table changed since records were tagged; run `villi retag`")
 	}
-	return errors.Join(failed...)
+	return err
 }
 
 // importOne imports one file, showing progress on a terminal and plain log
 // lines otherwise. Everything committed before an error stays imported.
-func importOne(ctx context.Context, e Env, lib *library.Library, name string) (library.Summary, error) {
+func importOne(ctx context.Context, e Env, run *library.ImportRun, name string) (library.Summary, error) {
 	var (
 		r    io.Reader
 		size int64 = -1
@@ -83,6 +67,8 @@ func importOne(ctx context.Context, e Env, lib *library.Library, name string) (l
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
+			err = fmt.Errorf("%s: %w", name, err)
+			run.Fail(err)
 			return library.Summary{}, err
 		}
 		defer f.Close()
@@ -94,7 +80,7 @@ func importOne(ctx context.Context, e Env, lib *library.Library, name string) (l
 	cr := &countingReader{r: r}
 	start := time.Now()
 	report := progressFor(e, name, size, cr, start)
-	sum, err := lib.Import(ctx, cr, func(p library.Progress) { report(p.Records, false) })
+	sum, err := run.File(ctx, name, cr, func(p library.Progress) { report(p.Records, false) })
 	report(sum.Records, true)
 	return sum, err
 }

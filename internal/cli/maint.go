@@ -71,7 +71,7 @@ func runShow(ctx context.Context, e Env, args []string) error {
 	defer lib.Close()
 	var missing []uint64
 	for i, pmid := range pmids {
-		rec, err := lib.Store.Get(pmid)
+		rec, err := lib.Record(pmid)
 		if errors.Is(err, store.ErrNotFound) {
 			missing = append(missing, pmid)
 			fmt.Fprintf(e.Stderr, "villi show: PMID %d is not in the library\n", pmid)
@@ -107,7 +107,7 @@ func runReindex(ctx context.Context, e Env, args []string) error {
 		return err
 	}
 	defer lib.Close()
-	n, err := lib.Store.Count()
+	n, err := lib.Count()
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func runBackup(ctx context.Context, e Env, args []string) error {
 		return err
 	}
 	defer lib.Close()
-	n, err := lib.Store.Backup(ctx, rest[0])
+	n, err := lib.Backup(ctx, rest[0])
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"villi/index"
 	"villi/library"
 )
 
@@ -28,7 +27,7 @@ func (m *multi) Set(v string) error {
 func runSearch(ctx context.Context, e Env, args []string) error {
 	fs, cfg := newFlags(e, lookup("search"))
 	var (
-		req                                   index.Request
+		req                                   library.Request
 		conds, mechs, evid, species, journals multi
 		asJSON, noRetracted, facets           bool
 		cursor                                string

@@ -61,7 +61,7 @@ func runServe(ctx context.Context, e Env, args []string) error {
 	}
 	defer lib.Close()
 
-	accounts, err := account.New(lib.Store, account.Config{BaseURL: *baseURL, Public: public})
+	accounts, err := account.New(lib.DB(), account.Config{BaseURL: *baseURL, Public: public})
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ func startSchedule(j *jobs, sc *schedule.Scheduler, set schedule.Settings, lib *
 		return sc.Stop(stop)
 	})
 
-	if n, err := lib.Store.Count(); err == nil && n == 0 {
+	if n, err := lib.Count(); err == nil && n == 0 {
 		log.Info("the library is empty: starting the first crawl now", "next_scheduled", sc.Next(schedule.Crawl))
 		sc.RunNow(schedule.Crawl)
 	}

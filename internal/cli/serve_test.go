@@ -21,8 +21,8 @@ import (
 
 	"villi/fakeeutils"
 	"villi/internal/fixture"
+	"villi/library"
 	"villi/store"
-	"villi/web"
 )
 
 // syncBuffer is a buffer that serve's logger and the test read concurrently.
@@ -219,14 +219,14 @@ func TestJobs_ShutdownCancelsAndWaits(t *testing.T) {
 }
 
 // statusOf reads /api/v1/status.
-func statusOf(t *testing.T, base string) web.Status {
+func statusOf(t *testing.T, base string) library.Status {
 	t.Helper()
 	resp, err := http.Get(base + "/api/v1/status")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var st web.Status
+	var st library.Status
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		t.Fatalf("status is not JSON: %v", err)
 	}

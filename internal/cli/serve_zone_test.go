@@ -28,7 +28,7 @@ func TestDigestService_UsesTheSchedulersZone(t *testing.T) {
 	}
 	defer lib.Close()
 	long := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := lib.Store.PutSubscription(&store.Subscription{Email: "a@example.org", EmptyWeek: store.EmptyWeekSend,
+	if err := lib.DB().PutSubscription(&store.Subscription{Email: "a@example.org", EmptyWeek: store.EmptyWeekSend,
 		Confirmed: true, Created: long, ConfirmedAt: long, LastSent: long}); err != nil {
 		t.Fatal(err)
 	}

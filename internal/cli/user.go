@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"villi/account"
+	"villi/collection"
 	"villi/store"
 )
 
@@ -66,7 +67,7 @@ func runUser(ctx context.Context, e Env, args []string) error {
 		return err
 	}
 	defer lib.Close()
-	acc, err := account.New(lib.Store, account.Config{})
+	acc, err := account.New(lib.DB(), account.Config{})
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func runUser(ctx context.Context, e Env, args []string) error {
 		if err := acc.RemoveUser(ctx, email); err != nil {
 			return err
 		}
-		cs, err := lib.Store.Collections(email)
+		cs, err := collection.New(lib.DB()).List(ctx, store.User{Email: email})
 		if err != nil {
 			return err
 		}
@@ -104,12 +105,12 @@ func runUser(ctx context.Context, e Env, args []string) error {
 		}
 		fmt.Fprintln(e.Stdout)
 	case "list":
-		return listUsers(ctx, e, acc, lib.Store)
+		return listUsers(ctx, e, acc, collection.New(lib.DB()))
 	}
 	return nil
 }
 
-func listUsers(ctx context.Context, e Env, acc *account.Service, st *store.Store) error {
+func listUsers(ctx context.Context, e Env, acc *account.Service, colls *collection.Service) error {
 	users, err := acc.Users(ctx)
 	if err != nil {
 		return err
@@ -121,7 +122,7 @@ func listUsers(ctx context.Context, e Env, acc *account.Service, st *store.Store
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EMAIL\tROLE\tCREATED\tCOLLECTIONS")
 	for _, u := range users {
-		cs, err := st.Collections(u.Email)
+		cs, err := colls.List(ctx, u)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,75 @@
+package library
+
+import (
+	"time"
+
+	"villi/store"
+)
+
+// Status is the library's state as the home page and /api/v1/status show
+// it: how many records, what is running, and the last run of each kind.
+type Status struct {
+	Records int `json:"records"`
+	// Running is the run in progress, if any (a crawl, import or digest).
+	Running *store.Run `json:"running,omitempty"`
+	// LastCrawl is the newest crawl that has ended; LastImport likewise.
+	LastCrawl  *store.Run `json:"last_crawl,omitempty"`
+	LastImport *store.Run `json:"last_import,omitempty"`
+	LastDigest *store.Run `json:"last_digest,omitempty"`
+	// NextCrawl is when the scheduler starts the next crawl; absent when
+	// none is scheduled. The library does not know the schedule: the
+	// caller that runs the scheduler fills it in.
+	NextCrawl *time.Time `json:"next_crawl,omitempty"`
+	// Runs are the most recent runs of every kind, newest first.
+	Runs []store.Run `json:"runs"`
+}
+
+// statusRuns is how many runs Status lists.
+const statusRuns = 20
+
+// Status reads the record count and the recent runs.
+func (l *Library) Status() (Status, error) {
+	var st Status
+	n, err := l.st.Count()
+	if err != nil {
+		return st, err
+	}
+	st.Records = n
+	runs, err := l.st.Runs("", statusRuns)
+	if err != nil {
+		return st, err
+	}
+	st.Runs = runs
+	if st.Runs == nil {
+		st.Runs = []store.Run{}
+	}
+	for i := range runs {
+		r := &runs[i]
+		switch {
+		case r.Running():
+			if st.Running == nil {
+				st.Running = r
+			}
+		case r.Kind == store.RunCrawl && st.LastCrawl == nil:
+			st.LastCrawl = r
+		case r.Kind == store.RunImport && st.LastImport == nil:
+			st.LastImport = r
+		case r.Kind == store.RunDigest && st.LastDigest == nil:
+			st.LastDigest = r
+		}
+	}
+	// The newest runs may all be imports; look further for the last crawl.
+	if st.LastCrawl == nil {
+		crawls, err := l.st.Runs(store.RunCrawl, statusRuns)
+		if err != nil {
+			return st, err
+		}
+		for i := range crawls {
+			if !crawls[i].Running() {
+				st.LastCrawl = &crawls[i]
+				break
+			}
+		}
+	}
+	return st, nil
+}
