@@ -26,6 +26,9 @@ type Options struct {
 	BatchSize int
 	// Progress, if set, is told how an index rebuild at open advances.
 	Progress func(done int)
+	// Redact masks configured secrets in error text before it is stored
+	// (see package redact); nil stores error text as it is.
+	Redact func(string) string
 	// Now is the clock that stamps records' Added and Updated times; nil
 	// means time.Now. Tests set it to place records in a digest's week.
 	Now func() time.Time
@@ -73,7 +76,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Library, error) {
 	if timeout <= 0 {
 		timeout = time.Second
 	}
-	s, err := store.Open(filepath.Join(dir, storeFile), store.Options{Timeout: timeout})
+	s, err := store.Open(filepath.Join(dir, storeFile), store.Options{Timeout: timeout, Redact: opts.Redact})
 	if err != nil {
 		return nil, err
 	}

@@ -67,6 +67,10 @@ func (s *Store) PutRun(r *Run) error {
 			}
 			r.ID = id
 		}
+		r.Err = s.scrub(r.Err)
+		for i := range r.Failing {
+			r.Failing[i] = s.scrub(r.Failing[i])
+		}
 		js, err := json.Marshal(r)
 		if err != nil {
 			return fmt.Errorf("encode run %d: %w", r.ID, err)

@@ -126,6 +126,7 @@ func (s *Store) UpdateSend(sub uint64, week string, fn func(e *SendEntry, sub *S
 		if e.Subscription != sub || e.Week != week {
 			return fmt.Errorf("update send-log %d/%s: the key changed", sub, week)
 		}
+		e.LastError = s.scrub(e.LastError)
 		js, err := json.Marshal(e)
 		if err != nil {
 			return fmt.Errorf("encode send-log %d/%s: %w", sub, week, err)

@@ -60,6 +60,10 @@ const initialMmapSize = (1 << 30) * (strconv.IntSize / 64)
 type Options struct {
 	Timeout  time.Duration // how long to wait for the file lock; 0 means 1s
 	ReadOnly bool
+	// Redact, if set, rewrites error text before it is stored (a run's
+	// errors, a send-log entry's last error), masking configured secrets
+	// that an error message may echo (see package redact).
+	Redact func(string) string
 }
 
 // Store is an open villi database. Its methods are safe for concurrent use.
@@ -67,6 +71,7 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	readOnly bool
+	redact   func(string) string
 	enc      *zstd.Encoder
 	dec      *zstd.Decoder
 
@@ -138,7 +143,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store: zstd decoder: %w", err)
 	}
-	return &Store{db: db, path: path, readOnly: opts.ReadOnly, enc: enc, dec: dec}, nil
+	return &Store{db: db, path: path, readOnly: opts.ReadOnly, redact: opts.Redact, enc: enc, dec: dec}, nil
 }
 
 func pidPath(path string) string { return path + ".pid" }
@@ -299,3 +304,11 @@ func u64key(n uint64) []byte {
 }
 
 func keyU64(k []byte) uint64 { return binary.BigEndian.Uint64(k) }
+
+// scrub masks secrets in error text about to be stored (Options.Redact).
+func (s *Store) scrub(text string) string {
+	if s.redact == nil {
+		return text
+	}
+	return s.redact(text)
+}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"villi/library"
+	"villi/redact"
 	"villi/taxonomy"
 )
 
@@ -61,6 +62,10 @@ var errUsage = errors.New("usage")
 // Run runs villi with args (without the program name) and returns the exit
 // status: 0 success, 1 failure, 2 bad usage.
 func Run(ctx context.Context, args []string, e Env) int {
+	// Everything villi prints — logs, progress, errors — passes through the
+	// mask, and so does every error it stores (config.open).
+	red := secrets(e)
+	e.Stdout, e.Stderr = red.Writer(e.Stdout), red.Writer(e.Stderr)
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printHelp(e.Stdout)
 		if len(args) == 0 {
@@ -113,6 +118,7 @@ type config struct {
 	taxonomy    string
 	lockTimeout time.Duration
 	verbose     bool
+	redact      *redact.Redactor
 }
 
 // newFlags returns a flag set for a subcommand with the shared flags, each
@@ -124,7 +130,7 @@ func newFlags(e Env, c command) (*flag.FlagSet, *config) {
 		fmt.Fprintf(e.Stderr, "usage: villi %s %s\n\n%s\n\nflags:\n", c.name, c.usage, c.summary)
 		fs.PrintDefaults()
 	}
-	cfg := &config{}
+	cfg := &config{redact: secrets(e)}
 	fs.StringVar(&cfg.data, "data", envOr(e, "VILLI_DATA", defaultDataDir(e)), "data directory (env VILLI_DATA)")
 	fs.StringVar(&cfg.taxonomy, "taxonomy", e.Getenv("VILLI_TAXONOMY"), "taxonomy table file replacing the built-in one (env VILLI_TAXONOMY)")
 	fs.DurationVar(&cfg.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another villi process to release the data directory")
@@ -182,7 +188,7 @@ func (c *config) logger(e Env) *slog.Logger {
 
 // open opens the library the config names.
 func (c *config) open(ctx context.Context, progress func(int)) (*library.Library, error) {
-	opts := library.Options{LockTimeout: c.lockTimeout, Progress: progress}
+	opts := library.Options{LockTimeout: c.lockTimeout, Progress: progress, Redact: c.redact.String}
 	if c.taxonomy != "" {
 		f, err := os.Open(c.taxonomy)
 		if err != nil {
@@ -216,4 +222,16 @@ func plural(n int, one string) string {
 		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(one, "y"))
 	}
 	return fmt.Sprintf("%d %ss", n, one)
+}
+
+// secrets returns the mask for every secret villi is configured with: the
+// NCBI API key (NCBI's 429 answer echoes it), the link-signing secret, and
+// the credentials in the SMTP, E-utilities and base URLs (URL errors echo
+// them).
+func secrets(e Env) *redact.Redactor {
+	vals := []string{e.Getenv("VILLI_NCBI_API_KEY"), e.Getenv("VILLI_SECRET")}
+	for _, k := range []string{"VILLI_SMTP_URL", "VILLI_EUTILS_URL", "VILLI_BASE_URL"} {
+		vals = append(vals, redact.URLSecrets(e.Getenv(k))...)
+	}
+	return redact.New(vals...)
 }

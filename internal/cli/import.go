@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"villi/library"
 )
@@ -89,7 +88,7 @@ func importOne(ctx context.Context, e Env, run *library.ImportRun, name string) 
 // records/s and ETA (by bytes read) on a terminal, a log line every few
 // seconds otherwise.
 func progressFor(e Env, name string, size int64, cr *countingReader, start time.Time) func(records int, done bool) {
-	if f, ok := e.Stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if isTerminal(e.Stderr) {
 		bar := progressbar.NewOptions64(size,
 			progressbar.OptionSetWriter(e.Stderr),
 			progressbar.OptionSetDescription(name),
