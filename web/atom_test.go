@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/xml"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,5 +102,45 @@ func TestAtom_BadSearchIs400(t *testing.T) {
 	srv := newServer(t, testLibrary(t), Options{})
 	if resp, _ := get(t, srv.URL+"/search.atom?q=%28gluten"); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("syntax error: %d, want 400", resp.StatusCode)
+	}
+}
+
+// A feed reader shows no banner: the retraction must be in the entry itself,
+// and only in the retracted one's.
+func TestAtom_RetractedEntrySaysSo(t *testing.T) {
+	srv := newServer(t, testLibrary(t), Options{})
+	tests := []struct {
+		name          string
+		pmid          int
+		wantRetracted bool
+	}{
+		{"retracted", retractedPMID, true},
+		{"not retracted", 1452072, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := get(t, srv.URL+"/search.atom?q="+strconv.Itoa(tt.pmid))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			var feed struct {
+				Entries []struct {
+					ID      string `xml:"id"`
+					Title   string `xml:"title"`
+					Summary string `xml:"summary"`
+				} `xml:"entry"`
+			}
+			if err := xml.Unmarshal([]byte(body), &feed); err != nil {
+				t.Fatalf("feed does not parse: %v", err)
+			}
+			if len(feed.Entries) != 1 || !strings.HasSuffix(feed.Entries[0].ID, "/"+strconv.Itoa(tt.pmid)+"/") {
+				t.Fatalf("entries %+v, want PMID %d alone", feed.Entries, tt.pmid)
+			}
+			e := feed.Entries[0]
+			got := strings.Contains(e.Title+e.Summary, "Retracted publication")
+			if got != tt.wantRetracted {
+				t.Errorf("entry says retracted: %v, want %v\ntitle: %s\nsummary: %s", got, tt.wantRetracted, e.Title, e.Summary)
+			}
+		})
 	}
 }

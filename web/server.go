@@ -141,16 +141,39 @@ func New(opts Options) (http.Handler, error) {
 		s.homeTTL = time.Minute
 	}
 
-	mux := http.NewServeMux()
+	mux := &routeMux{ServeMux: http.NewServeMux()}
 	s.routes(mux)
-	return s.middleware(mux), nil
+	return routedHandler{Handler: s.middleware(mux), patterns: mux.patterns}, nil
+}
+
+// routeMux is a ServeMux that remembers every pattern registered on it, so
+// that a test can walk all routes and a new one cannot escape its checks.
+type routeMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *routeMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(h))
+}
+
+// routedHandler is what New returns: the whole site, carrying the patterns
+// of its routes for the tests that check every route.
+type routedHandler struct {
+	http.Handler
+	patterns []string
 }
 
 // routes registers every route with its guard: read (public or login-only,
 // VILLI_PUBLIC), write (login always), admin (administrators) or open
 // (anyone; the user, if any, is loaded for the header). Guards wrap each handler, not the mux, so the
 // request the mux matched keeps its Pattern for the metrics.
-func (s *server) routes(mux *http.ServeMux) {
+func (s *server) routes(mux *routeMux) {
 	read := func(h http.HandlerFunc) http.Handler { return s.accounts.RequireRead(h) }
 	write := func(h http.HandlerFunc) http.Handler { return s.accounts.RequireLogin(h) }
 	open := func(h http.HandlerFunc) http.Handler { return s.accounts.Sessions(h) }
