@@ -216,3 +216,29 @@ func TestHeat(t *testing.T) {
 		}
 	}
 }
+
+// A run left "running" by a process that died is interrupted at the next
+// open, so the status stops saying "running now" forever.
+func TestOpen_MarksRunsOfADeadProcessInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	lib, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := store.Run{Kind: store.RunCrawl, Started: time.Now().UTC()}
+	if err := lib.SaveRun(&run); err != nil {
+		t.Fatal(err)
+	}
+	lib.Close() // as if killed: the run never ended
+	lib = openLib(t, dir)
+	st, err := lib.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Running != nil {
+		t.Errorf("status still running %+v", st.Running)
+	}
+	if st.LastCrawl == nil || st.LastCrawl.ID != run.ID || !st.LastCrawl.Interrupted || st.LastCrawl.Err != store.InterruptedError {
+		t.Errorf("last crawl = %+v, want run %d interrupted", st.LastCrawl, run.ID)
+	}
+}

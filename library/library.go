@@ -99,6 +99,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Library, error) {
 		lib.Close()
 		return nil, err
 	}
+	// The lock is ours: a run still marked running died with its process.
+	if _, err := s.InterruptRuns(time.Now().UTC()); err != nil {
+		lib.Close()
+		return nil, fmt.Errorf("mark interrupted runs: %w", err)
+	}
 	if ix.NeedsRebuild() {
 		err = ix.Rebuild(ctx, s, opts.Progress)
 	} else {

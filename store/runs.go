@@ -47,6 +47,9 @@ type Run struct {
 	// failed, each with its error.
 	Failing []string `json:"failing,omitempty"`
 	Err     string   `json:"error,omitempty"` // the run's last error, "" if it succeeded
+	// Interrupted marks a run whose process died before it ended (a kill,
+	// a crash, a power cut); Ended is then when that was noticed.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Running reports whether the run has not ended (or was killed before it could).
@@ -94,6 +97,52 @@ func (s *Store) PutRun(r *Run) error {
 		}
 		return nil
 	})
+}
+
+// InterruptedError is the error of a run found unfinished by InterruptRuns.
+const InterruptedError = "interrupted: villi stopped before this run ended; the next run picks up where it stopped"
+
+// InterruptRuns marks every run that has not ended as interrupted, ended at
+// now, and returns how many it marked. Only the process holding the store's
+// lock writes runs, so at open every unfinished run belongs to a process
+// that is gone; left alone it would read "running" forever.
+func (s *Store) InterruptRuns(now time.Time) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRuns)
+		type change struct{ k, v []byte }
+		var changes []change
+		err := b.ForEach(func(k, v []byte) error {
+			var r Run
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode run %d: %w", keyU64(k), err)
+			}
+			if !r.Running() {
+				return nil
+			}
+			r.Ended, r.Interrupted = now, true
+			if r.Err == "" {
+				r.Err = InterruptedError
+			}
+			js, err := json.Marshal(&r)
+			if err != nil {
+				return fmt.Errorf("encode run %d: %w", r.ID, err)
+			}
+			changes = append(changes, change{slices.Clone(k), js})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			if err := b.Put(c.k, c.v); err != nil {
+				return err
+			}
+		}
+		n = len(changes)
+		return nil
+	})
+	return n, err
 }
 
 // Runs returns up to limit runs of kind ("" for every kind), newest first.

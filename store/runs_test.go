@@ -58,3 +58,49 @@ func TestPutRun_KeepsOnlyTheNewest(t *testing.T) {
 		t.Errorf("newest id = %d, want %d", got, want)
 	}
 }
+
+func TestInterruptRuns_MarksOnlyUnfinishedRuns(t *testing.T) {
+	s := openTest(t)
+	start := time.Date(2026, 3, 2, 4, 30, 0, 0, time.UTC)
+	done := Run{Kind: RunCrawl, Started: start, Ended: start.Add(time.Minute)}
+	failed := Run{Kind: RunImport, Started: start, Err: "a.xml: line 3: unexpected EOF"}
+	killed := Run{Kind: RunCrawl, Started: start.Add(time.Hour), Added: 7}
+	for _, r := range []*Run{&done, &failed, &killed} {
+		if err := s.PutRun(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := start.Add(2 * time.Hour)
+	n, err := s.InterruptRuns(now)
+	if err != nil || n != 2 {
+		t.Fatalf("InterruptRuns = %d, %v; want 2 (the killed crawl and the import killed after an error)", n, err)
+	}
+	runs, _ := s.Runs("", 10)
+	byID := map[uint64]Run{}
+	for _, r := range runs {
+		byID[r.ID] = r
+	}
+	tests := []struct {
+		id          uint64
+		interrupted bool
+		ended       time.Time
+		err         string
+	}{
+		{done.ID, false, done.Ended, ""},
+		{failed.ID, true, now, failed.Err},
+		{killed.ID, true, now, InterruptedError},
+	}
+	for _, tt := range tests {
+		r := byID[tt.id]
+		if r.Interrupted != tt.interrupted || !r.Ended.Equal(tt.ended) || r.Err != tt.err || r.Running() {
+			t.Errorf("run %d = interrupted %v, ended %v, err %q; want %v, %v, %q, not running",
+				tt.id, r.Interrupted, r.Ended, r.Err, tt.interrupted, tt.ended, tt.err)
+		}
+	}
+	if byID[killed.ID].Added != 7 {
+		t.Errorf("the interrupted run lost its counts: %+v", byID[killed.ID])
+	}
+	if n, _ := s.InterruptRuns(now); n != 0 {
+		t.Errorf("second InterruptRuns marked %d, want 0", n)
+	}
+}

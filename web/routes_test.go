@@ -143,7 +143,7 @@ func TestRoutes_EveryWriteRouteHasARule(t *testing.T) {
 func unthrottledAccounts(t *testing.T, lib *library.Library, user string) *account.Service {
 	t.Helper()
 	free := account.Limit{Every: time.Millisecond, Burst: 1 << 20}
-	svc, err := account.New(lib.Store, account.Config{BcryptCost: bcrypt.MinCost, EmailLimit: free, IPLimit: free})
+	svc, err := account.New(lib.DB(), account.Config{BcryptCost: bcrypt.MinCost, EmailLimit: free, IPLimit: free})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -134,5 +136,40 @@ func TestNew_RejectsBadOptions(t *testing.T) {
 	}
 	if _, err := New(Options{Library: testLibrary(t), BaseURL: "villi.example.org"}); err == nil || !strings.Contains(err.Error(), "villi.example.org") {
 		t.Errorf("relative base URL: err %v, want one naming it", err)
+	}
+}
+
+// A forged Host header never becomes an absolute link: Atom feeds and the
+// API's links name the address villi listens on (or VILLI_BASE_URL).
+func TestAbsoluteLinks_IgnoreTheHostHeader(t *testing.T) {
+	lib := testLibrary(t)
+	srv := newServer(t, lib, Options{})
+	based := newServer(t, lib, Options{BaseURL: "https://villi.example.org"})
+	for _, tt := range []struct {
+		srv  *httptest.Server
+		path string
+		want string
+	}{
+		{srv, "/search.atom?q=zonulin", srv.URL + "/articles/"},
+		{srv, "/api/v1/articles/8863847", srv.URL + "/articles/8863847"},
+		{based, "/search.atom?q=zonulin", "https://villi.example.org/articles/"},
+		{based, "/api/v1/articles/8863847", "https://villi.example.org/articles/8863847"},
+	} {
+		req, err := http.NewRequest(http.MethodGet, tt.srv.URL+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "evil.example"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body := string(b)
+		if resp.StatusCode != http.StatusOK || strings.Contains(body, "evil.example") || !strings.Contains(body, tt.want) {
+			t.Errorf("%s with Host: evil.example: status %d, evil.example in body %v, %q in body %v",
+				tt.path, resp.StatusCode, strings.Contains(body, "evil.example"), tt.want, strings.Contains(body, tt.want))
+		}
 	}
 }

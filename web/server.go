@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -252,7 +253,8 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
-// absURL turns a site path into an absolute URL, from BaseURL or the request.
+// absURL turns a site path into an absolute URL: under BaseURL, or else
+// under the address the request's connection was accepted on.
 func (s *server) absURL(r *http.Request, path string) string {
 	if s.base != nil {
 		return s.base.String() + path
@@ -261,5 +263,12 @@ func (s *server) absURL(r *http.Request, path string) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + path
+	// Never the request's Host header: anyone can send any Host, and these
+	// links go into feeds and API answers that others cache and follow. The
+	// address the connection reached is the one villi listens on.
+	host := "localhost"
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		host = a.String()
+	}
+	return scheme + "://" + host + path
 }
