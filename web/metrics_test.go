@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -61,5 +63,51 @@ func TestMetrics_RequestsLatencyAndRuns(t *testing.T) {
 		if !sample.MatchString(line) {
 			t.Errorf("not a Prometheus sample line: %q", line)
 		}
+	}
+}
+
+// /metrics shows a library's record and run counts: who may read them.
+func TestMetrics_WhoMayScrape(t *testing.T) {
+	lib := testLibrary(t)
+	handler := func(public bool, token string) http.Handler {
+		t.Helper()
+		h, err := New(Options{Library: lib, Public: public, MetricsToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	const loopback, remote = "127.0.0.1:40000", "203.0.113.7:40000"
+	tests := []struct {
+		name          string
+		public        bool
+		token, remote string
+		auth          string
+		want          int
+	}{
+		{"public library, no token: anyone", true, "", remote, "", http.StatusOK},
+		{"private library, no token: this machine", false, "", loopback, "", http.StatusOK},
+		{"private library, no token: not from elsewhere", false, "", remote, "", http.StatusUnauthorized},
+		{"token: the right one from anywhere", false, "scrape-me", remote, "Bearer scrape-me", http.StatusOK},
+		{"token: a wrong one", false, "scrape-me", remote, "Bearer scrape-you", http.StatusUnauthorized},
+		{"token: none, even from this machine", false, "scrape-me", loopback, "", http.StatusUnauthorized},
+		{"token: also on a public library", true, "scrape-me", remote, "", http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+			req.RemoteAddr = tt.remote
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			rec := httptest.NewRecorder()
+			handler(tt.public, tt.token).ServeHTTP(rec, req)
+			if rec.Code != tt.want {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.want, rec.Body)
+			}
+			if got := strings.Contains(rec.Body.String(), "villi_records "); got != (tt.want == http.StatusOK) {
+				t.Errorf("body shows villi_records: %v, want %v", got, tt.want == http.StatusOK)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -56,22 +57,28 @@ type Options struct {
 	// means the connection's address (IPv6 cut to /64). Behind a reverse
 	// proxy, pass a function that reads the proxy's header.
 	ClientIP func(*http.Request) string
+	// MetricsToken (VILLI_METRICS_TOKEN), when set, is the bearer token a
+	// scraper must send for /metrics. Unset, /metrics is open on a public
+	// library and answers only loopback clients on a private one: its
+	// record and run counts are the library's business.
+	MetricsToken string
 }
 
 // server holds what the handlers share. It is immutable after New except for
 // the home cache and the metrics, which guard themselves.
 type server struct {
-	lib       *library.Library
-	tax       *taxonomy.Taxonomy
-	log       *slog.Logger
-	base      *url.URL
-	nextCrawl func() time.Time
-	accounts  *account.Service
-	colls     *collection.Service
-	digest    *digest.Service
-	queries   []crawler.Query
-	clientIP  func(*http.Request) string
-	signUps   *ratelimit.Limiter
+	lib          *library.Library
+	tax          *taxonomy.Taxonomy
+	log          *slog.Logger
+	base         *url.URL
+	nextCrawl    func() time.Time
+	accounts     *account.Service
+	colls        *collection.Service
+	digest       *digest.Service
+	queries      []crawler.Query
+	clientIP     func(*http.Request) string
+	metricsToken string
+	signUps      *ratelimit.Limiter
 
 	pages   *pages
 	static  *staticFiles
@@ -89,14 +96,15 @@ func New(opts Options) (http.Handler, error) {
 		return nil, errors.New("web: Options.Library is required")
 	}
 	s := &server{
-		lib:       opts.Library,
-		tax:       opts.Library.Taxonomy(),
-		log:       opts.Logger,
-		nextCrawl: opts.NextCrawl,
-		digest:    opts.Digest,
-		queries:   opts.Queries,
-		clientIP:  opts.ClientIP,
-		signUps:   ratelimit.New(signUpEvery, signUpBurst, signUpMaxTracked),
+		lib:          opts.Library,
+		tax:          opts.Library.Taxonomy(),
+		log:          opts.Logger,
+		nextCrawl:    opts.NextCrawl,
+		digest:       opts.Digest,
+		queries:      opts.Queries,
+		clientIP:     opts.ClientIP,
+		metricsToken: opts.MetricsToken,
+		signUps:      ratelimit.New(signUpEvery, signUpBurst, signUpMaxTracked),
 	}
 	if s.queries == nil {
 		s.queries = crawler.DefaultQueries()
@@ -237,7 +245,45 @@ func (s *server) routes(mux *routeMux) {
 
 	// Operations: for probes and scrapers, without a login.
 	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.Handle("GET /metrics", s.metricsGuard(s.metrics.handler()))
+}
+
+// metricsGuard lets a scraper read /metrics: with the bearer token when
+// one is set; else anyone on a public library, loopback clients on a
+// private one.
+func (s *server) metricsGuard(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ok bool
+		switch {
+		case s.metricsToken != "":
+			got, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			ok = found && subtle.ConstantTimeCompare([]byte(got), []byte(s.metricsToken)) == 1
+		case s.accounts.Public():
+			ok = true
+		default:
+			ok = isLoopback(r.RemoteAddr)
+		}
+		if !ok {
+			msg := "this library is private: /metrics answers requests from this machine only, or with the bearer token of VILLI_METRICS_TOKEN"
+			if s.metricsToken != "" {
+				msg = "send the bearer token of VILLI_METRICS_TOKEN (Authorization: Bearer ...) to read /metrics"
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="villi metrics"`)
+			http.Error(w, msg, http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// isLoopback reports whether a request's remote address is this machine.
+func isLoopback(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // handleHealth answers 200 while the store and index both answer.

@@ -109,7 +109,7 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "  VILLI_DATA data directory; VILLI_ADDR, VILLI_BASE_URL, VILLI_PUBLIC web server;")
 	fmt.Fprintln(w, "  VILLI_EUTILS_URL, VILLI_NCBI_API_KEY, VILLI_NCBI_EMAIL, VILLI_QUERIES crawling;")
 	fmt.Fprintln(w, "  VILLI_CRAWL_SPEC, VILLI_DIGEST_SPEC, VILLI_TZ schedule; VILLI_SMTP_URL, VILLI_MAIL_FROM,")
-	fmt.Fprintln(w, "  VILLI_SECRET digests; VILLI_TAXONOMY taxonomy table file")
+	fmt.Fprintln(w, "  VILLI_SECRET digests; VILLI_METRICS_TOKEN bearer token for /metrics; VILLI_TAXONOMY taxonomy table file")
 }
 
 // config holds the settings every subcommand that opens the library shares.
@@ -229,7 +229,7 @@ func plural(n int, one string) string {
 // the credentials in the SMTP, E-utilities and base URLs (URL errors echo
 // them).
 func secrets(e Env) *redact.Redactor {
-	vals := []string{e.Getenv("VILLI_NCBI_API_KEY"), e.Getenv("VILLI_SECRET")}
+	vals := []string{e.Getenv("VILLI_NCBI_API_KEY"), e.Getenv("VILLI_SECRET"), e.Getenv("VILLI_METRICS_TOKEN")}
 	for _, k := range []string{"VILLI_SMTP_URL", "VILLI_EUTILS_URL", "VILLI_BASE_URL"} {
 		vals = append(vals, redact.URLSecrets(e.Getenv(k))...)
 	}

@@ -83,13 +83,14 @@ func runServe(ctx context.Context, e Env, args []string) error {
 	}
 	sc := schedule.New(sched.Location, log)
 	handler, err := web.New(web.Options{
-		Library:   lib,
-		Logger:    log,
-		BaseURL:   *baseURL,
-		Accounts:  accounts,
-		Digest:    mails,
-		Queries:   queries,
-		NextCrawl: func() time.Time { return sc.Next(schedule.Crawl) },
+		Library:      lib,
+		Logger:       log,
+		BaseURL:      *baseURL,
+		Accounts:     accounts,
+		Digest:       mails,
+		Queries:      queries,
+		MetricsToken: e.Getenv("VILLI_METRICS_TOKEN"),
+		NextCrawl:    func() time.Time { return sc.Next(schedule.Crawl) },
 	})
 	if err != nil {
 		return err
