@@ -108,41 +108,52 @@ const InterruptedError = "interrupted: villi stopped before this run ended; the 
 // that is gone; left alone it would read "running" forever.
 func (s *Store) InterruptRuns(now time.Time) (int, error) {
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRuns)
-		type change struct{ k, v []byte }
-		var changes []change
-		err := b.ForEach(func(k, v []byte) error {
-			var r Run
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decode run %d: %w", keyU64(k), err)
-			}
+	err := s.db.Update(func(tx *bolt.Tx) (err error) {
+		n, err = rewriteRuns(tx, func(r *Run) bool {
 			if !r.Running() {
-				return nil
+				return false
 			}
 			r.Ended, r.Interrupted = now, true
 			if r.Err == "" {
 				r.Err = InterruptedError
 			}
-			js, err := json.Marshal(&r)
-			if err != nil {
-				return fmt.Errorf("encode run %d: %w", r.ID, err)
-			}
-			changes = append(changes, change{slices.Clone(k), js})
-			return nil
+			return true
 		})
-		if err != nil {
-			return err
-		}
-		for _, c := range changes {
-			if err := b.Put(c.k, c.v); err != nil {
-				return err
-			}
-		}
-		n = len(changes)
-		return nil
+		return err
 	})
 	return n, err
+}
+
+// rewriteRuns calls fn on every stored run and writes back the runs it
+// changed (fn returns true), returning how many.
+func rewriteRuns(tx *bolt.Tx, fn func(r *Run) (changed bool)) (int, error) {
+	b := tx.Bucket(bucketRuns)
+	type change struct{ k, v []byte }
+	var changes []change
+	err := b.ForEach(func(k, v []byte) error {
+		var r Run
+		if err := json.Unmarshal(v, &r); err != nil {
+			return fmt.Errorf("decode run %d: %w", keyU64(k), err)
+		}
+		if !fn(&r) {
+			return nil
+		}
+		js, err := json.Marshal(&r)
+		if err != nil {
+			return fmt.Errorf("encode run %d: %w", r.ID, err)
+		}
+		changes = append(changes, change{slices.Clone(k), js})
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range changes {
+		if err := b.Put(c.k, c.v); err != nil {
+			return 0, err
+		}
+	}
+	return len(changes), nil
 }
 
 // Runs returns up to limit runs of kind ("" for every kind), newest first.
@@ -167,32 +178,12 @@ func (s *Store) Runs(kind RunKind, limit int) ([]Run, error) {
 // migrateRunFiles moves the file names an import run kept in Query (joined
 // with spaces) into Files, so Query means one thing: a crawl's saved query.
 func migrateRunFiles(tx *bolt.Tx, _ time.Time) error {
-	b := tx.Bucket(bucketRuns)
-	type change struct{ k, v []byte }
-	var changes []change
-	err := b.ForEach(func(k, v []byte) error {
-		var r Run
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("decode run %d: %w", keyU64(k), err)
-		}
+	_, err := rewriteRuns(tx, func(r *Run) bool {
 		if r.Kind != RunImport || r.Query == "" {
-			return nil
+			return false
 		}
 		r.Files, r.Query = strings.Fields(r.Query), ""
-		js, err := json.Marshal(&r)
-		if err != nil {
-			return fmt.Errorf("encode run %d: %w", r.ID, err)
-		}
-		changes = append(changes, change{slices.Clone(k), js})
-		return nil
+		return true
 	})
-	if err != nil {
-		return err
-	}
-	for _, c := range changes {
-		if err := b.Put(c.k, c.v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
