@@ -12,6 +12,7 @@ import (
 	"villi/index"
 	"villi/pubmed"
 	"villi/store"
+	"villi/taxonomy"
 )
 
 // articlePage is article.html's data.
@@ -143,8 +144,8 @@ func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	for _, m := range rec.Tags.Mechanisms {
 		d.Mechanisms = append(d.Mechanisms, link{Label: s.label(fieldTopic, m), URL: searchParams{Mechanisms: []string{m}}.url("/search")})
 	}
-	d.Evidence = link{Label: evidenceLabel(rec.Tags.Evidence), URL: searchParams{Evidence: []string{rec.Tags.Evidence}}.url("/search")}
-	d.Species = speciesLabel(rec.Tags.Species)
+	d.Evidence = link{Label: taxonomy.EvidenceLabel(rec.Tags.Evidence), URL: searchParams{Evidence: []string{rec.Tags.Evidence}}.url("/search")}
+	d.Species = taxonomy.SpeciesLabel(rec.Tags.Species)
 	for _, st := range cite.Styles {
 		text, html := cite.Reference(st, a)
 		d.Citations = append(d.Citations, citation{Style: string(st), Label: citeStyleLabel(st), Text: text, HTML: html})

@@ -174,7 +174,7 @@ func (s *server) buildEvidenceMap(ctx context.Context) (evidenceMap, error) {
 			}
 			cell.Title = fmt.Sprintf("%s × %s: %s", row.Condition.Label, s.label(fieldTopic, mech.Slug), plural(cell.Count, "record"))
 			if cell.Strongest != "" {
-				cell.Title += ", strongest evidence: " + evidenceLabel(cell.Strongest)
+				cell.Title += ", strongest evidence: " + taxonomy.EvidenceLabel(cell.Strongest)
 			}
 			most = max(most, cell.Count)
 			row.Cells = append(row.Cells, cell)
