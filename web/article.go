@@ -24,7 +24,7 @@ type articlePage struct {
 	Affiliations []string
 	Published    string // the journal issue: "2015 Mar;64(3):123-30"
 	MeSH         []meshView
-	Links        []link
+	Links        []outLink
 	Conditions   []link
 	Mechanisms   []link
 	Evidence     link
@@ -230,9 +230,16 @@ func publishedLine(a *pubmed.Article) string {
 	return strings.TrimPrefix(b.String(), ";")
 }
 
-func articleLinks(a *pubmed.Article) []link {
+// outLink is a link to the record elsewhere. Key names it in the API's
+// links object, so rewording the page's label leaves the API as it is.
+type outLink struct {
+	Key string // pubmed, doi or pmc
+	link
+}
+
+func articleLinks(a *pubmed.Article) []outLink {
 	pmid := strconv.FormatUint(a.PMID, 10)
-	links := []link{{Label: "PubMed", URL: "https://pubmed.ncbi.nlm.nih.gov/" + pmid + "/"}}
+	links := []outLink{{"pubmed", link{Label: "PubMed", URL: "https://pubmed.ncbi.nlm.nih.gov/" + pmid + "/"}}}
 	doi := a.IDs.DOI
 	if doi == "" {
 		for _, e := range a.ELocationIDs {
@@ -243,10 +250,10 @@ func articleLinks(a *pubmed.Article) []link {
 		}
 	}
 	if doi != "" {
-		links = append(links, link{Label: "DOI " + doi, URL: "https://doi.org/" + doi})
+		links = append(links, outLink{"doi", link{Label: "DOI " + doi, URL: "https://doi.org/" + doi}})
 	}
 	if a.IDs.PMC != "" {
-		links = append(links, link{Label: "Full text in PMC", URL: "https://pmc.ncbi.nlm.nih.gov/articles/" + a.IDs.PMC + "/"})
+		links = append(links, outLink{"pmc", link{Label: "Full text in PMC", URL: "https://pmc.ncbi.nlm.nih.gov/articles/" + a.IDs.PMC + "/"}})
 	}
 	return links
 }
