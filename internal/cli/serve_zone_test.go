@@ -83,4 +83,10 @@ func TestDigestService_UsesTheSchedulersSpec(t *testing.T) {
 	if due, err := svc.Overdue(now); err != nil || !due {
 		t.Errorf("Overdue(%s) = %v, %v; want true an hour after the 02:00 of VILLI_DIGEST_SPEC", now, due, err)
 	}
+	// Monday 03:00 UTC is still Sunday in New York: the week is the one whose
+	// Monday 02:00 has long passed, though in UTC a new week has begun.
+	sunday := time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC)
+	if due, err := svc.Overdue(sunday); err != nil || !due {
+		t.Errorf("Overdue(%s) = %v, %v; want true: weeks are New York's", sunday, due, err)
+	}
 }
