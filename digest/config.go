@@ -11,33 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/robfig/cron/v3"
 )
 
-// DefaultSpec is the weekly schedule when none is given: Monday 07:00 in the
-// configured time zone (cron syntax, as VILLI_DIGEST_SPEC).
-const DefaultSpec = "0 7 * * 1"
-
-// Schedule tells when a job runs next; cron.Schedule satisfies it.
+// Schedule tells when a job runs next; cron.Schedule (schedule.Parse)
+// satisfies it.
 type Schedule interface {
 	Next(time.Time) time.Time
-}
-
-// ParseSchedule parses a standard five-field cron spec in loc, the same way
-// the scheduler should, so that Overdue agrees with it.
-func ParseSchedule(spec string, loc *time.Location) (Schedule, error) {
-	if loc == nil {
-		loc = time.UTC
-	}
-	s, err := cron.ParseStandard(spec)
-	if err != nil {
-		return nil, fmt.Errorf("digest schedule %q: %w", spec, err)
-	}
-	if ss, ok := s.(*cron.SpecSchedule); ok && !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
-		ss.Location = loc
-	}
-	return s, nil
 }
 
 // Config is what a Service needs besides the library. Zero values take the
@@ -52,12 +31,15 @@ type Config struct {
 	From string
 	// BaseURL is where villi's web UI is reached (VILLI_BASE_URL), for links.
 	BaseURL string
-	// Location is the time zone weeks and schedules are reckoned in (VILLI_TZ).
+	// Location is the time zone weeks and schedules are reckoned in: the
+	// scheduler's (schedule.Settings), so that Overdue agrees with it; nil
+	// means UTC.
 	Location *time.Location
 	// Secret signs links (VILLI_SECRET); nil uses a random secret kept in the
 	// store.
 	Secret []byte
-	// Schedule is when the weekly run is due; nil means DefaultSpec in Location.
+	// Schedule is when the weekly run is due, as the scheduler runs it; nil
+	// means schedule.DefaultDigestSpec in Location.
 	Schedule Schedule
 	// Handouts feeds the "check your handouts" section; nil reads the
 	// collections in the library's store (collection.Watch).

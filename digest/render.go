@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -72,19 +73,13 @@ type templates struct {
 	text map[string]*texttemplate.Template
 }
 
-var evidenceLabels = map[string]string{
-	"meta-analysis": "Meta-analysis", "systematic-review": "Systematic review", "rct": "RCT",
-	"clinical-trial": "Clinical trial", "observational": "Observational", "case-report": "Case report",
-	"review": "Review", "animal": "Animal study", "in-vitro": "In vitro", "other": "Other",
-}
-
-var speciesLabels = map[string]string{"human": "Human", "animal": "Animal", "both": "Human + animal", "unknown": ""}
-
-func evidenceLabel(slug string) string {
-	if l, ok := evidenceLabels[slug]; ok {
-		return l
+// speciesBadge names a record's species in a mail. An unknown species gets
+// no badge: it would tell the reader nothing.
+func speciesBadge(slug string) string {
+	if slug == "unknown" || !slices.Contains(taxonomy.SpeciesValues(), slug) {
+		return ""
 	}
-	return slug
+	return taxonomy.SpeciesShort(slug)
 }
 
 // evidenceStyle colours a badge by strength; white on these colours reads in
@@ -104,9 +99,9 @@ func evidenceStyle(slug string) htmltemplate.CSS {
 
 func parseTemplates() (*templates, error) {
 	funcs := map[string]any{
-		"evidence":      evidenceLabel,
+		"evidence":      taxonomy.EvidenceShort,
 		"evidenceStyle": evidenceStyle,
-		"species":       func(s string) string { return speciesLabels[s] },
+		"species":       speciesBadge,
 		"plural":        plural,
 		"wrap":          wrap,
 	}
@@ -204,9 +199,9 @@ func (s *Service) describe(sub *store.Subscription) string {
 	}
 	if lv := taxonomy.EvidenceLevels(); sub.MinEvidence != "" && sub.MinEvidence != lv[len(lv)-1] {
 		if taxonomy.EvidenceRank(sub.MinEvidence) == 0 {
-			parts = append(parts, evidenceLabel(sub.MinEvidence)+" only")
+			parts = append(parts, taxonomy.EvidenceShort(sub.MinEvidence)+" only")
 		} else {
-			parts = append(parts, evidenceLabel(sub.MinEvidence)+" or stronger")
+			parts = append(parts, taxonomy.EvidenceShort(sub.MinEvidence)+" or stronger")
 		}
 	}
 	if sub.HumansOnly {
@@ -218,15 +213,13 @@ func (s *Service) describe(sub *store.Subscription) string {
 	return strings.Join(parts, " · ")
 }
 
-// labels maps slugs to their labels in table order; a mechanism label's
-// explanation after the colon is left out.
+// labels maps slugs to their short labels in table order.
 func (s *Service) labels(terms []taxonomy.Term, slugs []string) []string {
 	var out []string
 	for _, t := range terms {
 		for _, sl := range slugs {
 			if sl == t.Slug {
-				l, _, _ := strings.Cut(t.Label, ":")
-				out = append(out, l)
+				out = append(out, t.Short())
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"villi/library"
+	"villi/schedule"
 	"villi/store"
 )
 
@@ -399,7 +400,7 @@ func TestOverdue_OnlyAfterTheScheduledTimeAndUntilSent(t *testing.T) {
 	srv := startSMTP(t, nil)
 	cfg := testConfig(w.now1)
 	cfg.SMTPURL = srv.url()
-	sch, err := ParseSchedule("30 6 * * 1", time.UTC) // Monday 06:30
+	sch, err := schedule.Parse("30 6 * * 1", time.UTC) // Monday 06:30
 	if err != nil {
 		t.Fatal(err)
 	}

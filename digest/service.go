@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"villi/library"
+	"villi/schedule"
 	"villi/store"
 )
 
@@ -57,7 +58,7 @@ func New(lib *library.Library, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("digest: VILLI_BASE_URL %q is not an http(s) URL", cfg.BaseURL)
 	}
 	if cfg.Schedule == nil {
-		sch, err := ParseSchedule(DefaultSpec, cfg.Location)
+		sch, err := schedule.Parse(schedule.DefaultDigestSpec, cfg.Location)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"villi/schedule"
 )
 
 func TestToken_RoundTripAndRefusals(t *testing.T) {
@@ -63,7 +64,7 @@ func TestWeekKeyAndSchedule(t *testing.T) {
 			t.Errorf("WeekKey(%v, %v) = %s, want %s", c.at, c.loc, got, c.want)
 		}
 	}
-	sch, err := ParseSchedule(DefaultSpec, berlin)
+	sch, err := schedule.Parse(schedule.DefaultDigestSpec, berlin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func TestWeekKeyAndSchedule(t *testing.T) {
 	if want := time.Date(2026, 12, 7, 7, 0, 0, 0, berlin); !ok || !at.Equal(want) {
 		t.Errorf("scheduledAt = %v, %v; want %v (Monday 07:00 Berlin)", at, ok, want)
 	}
-	if _, err := ParseSchedule("every monday", berlin); err == nil {
+	if _, err := schedule.Parse("every monday", berlin); err == nil {
 		t.Error("bad spec accepted")
 	}
 }

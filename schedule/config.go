@@ -4,9 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
-// Settings are the schedule's configuration.
+// Settings are the schedule's configuration, read from the environment once
+// (FromEnv) and handed to whatever must agree with the scheduler: the digest
+// reckons its weeks and its overdue check in the same zone and spec.
 type Settings struct {
 	CrawlSpec  string
 	DigestSpec string
@@ -47,4 +51,25 @@ func LoadLocation(name string) (*time.Location, error) {
 		return nil, fmt.Errorf("unknown time zone %q: want an IANA name such as Europe/Berlin, America/New_York or UTC", name)
 	}
 	return loc, nil
+}
+
+// DigestSchedule is the digest's spec as the Scheduler runs it, in Location.
+func (s Settings) DigestSchedule() (cron.Schedule, error) { return Parse(s.DigestSpec, s.Location) }
+
+// Parse reads a spec as a Scheduler whose zone is loc (nil means UTC) runs
+// it, for code that must know when a job is due without running it. A spec
+// with its own CRON_TZ= keeps that zone, as it does in the Scheduler.
+func Parse(spec string, loc *time.Location) (cron.Schedule, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	sch, err := ParseSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	spec = strings.TrimSpace(spec)
+	if ss, ok := sch.(*cron.SpecSchedule); ok && !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
+		ss.Location = loc
+	}
+	return sch, nil
 }

@@ -212,7 +212,7 @@ func TestFromEnv(t *testing.T) {
 		{"set", map[string]string{"VILLI_CRAWL_SPEC": "15 5 * * *", "VILLI_TZ": "Europe/Berlin"}, "15 5 * * *", "Europe/Berlin", ""},
 		{"descriptor", map[string]string{"VILLI_CRAWL_SPEC": "@every 6h"}, "@every 6h", "Local", ""},
 		{"bad minute", map[string]string{"VILLI_CRAWL_SPEC": "61 4 * * *"}, "", "", "VILLI_CRAWL_SPEC: schedule \"61 4 * * *\""},
-		{"too few fields", map[string]string{"VILLI_DIGEST_SPEC": "0 7 *"}, "", "", "VILLI_DIGEST_SPEC"},
+		{"too few fields", map[string]string{"VILLI_DIGEST_SPEC": "0 7 *"}, "", "", "VILLI_DIGEST_SPEC: schedule \"0 7 *\""},
 		{"bad zone", map[string]string{"VILLI_TZ": "Mars/Olympus"}, "", "", "VILLI_TZ: unknown time zone \"Mars/Olympus\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -230,6 +230,43 @@ func TestFromEnv(t *testing.T) {
 				t.Errorf("got %+v (zone %s), want crawl %q zone %s", got, got.Location, tc.crawl, tc.zone)
 			}
 		})
+	}
+}
+
+// Parse reads a spec in the zone the Scheduler would run it in, so that code
+// asking when a job is due agrees with the cron entry.
+func TestParse(t *testing.T) {
+	berlin, err := LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sunday := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		spec string
+		loc  *time.Location
+		want time.Time
+	}{
+		{"default in Berlin", DefaultDigestSpec, berlin, time.Date(2026, 12, 7, 7, 0, 0, 0, berlin)},
+		{"nil is UTC", DefaultDigestSpec, nil, time.Date(2026, 12, 7, 7, 0, 0, 0, time.UTC)},
+		{"own zone wins", "CRON_TZ=America/New_York 0 7 * * 1", berlin, time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)},
+		{"spaces around", " 30 6 * * 1 ", berlin, time.Date(2026, 12, 7, 6, 30, 0, 0, berlin)},
+	} {
+		sch, err := Parse(tc.spec, tc.loc)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if got := sch.Next(sunday); !got.Equal(tc.want) {
+			t.Errorf("%s: Next(%v) = %v, want %v", tc.name, sunday, got, tc.want)
+		}
+	}
+	if _, err := Parse("0 7 * * Mon-", berlin); err == nil || !strings.Contains(err.Error(), `"0 7 * * Mon-"`) {
+		t.Errorf("bad spec: err = %v, want one naming the spec", err)
+	}
+	set := Settings{DigestSpec: DefaultDigestSpec, Location: berlin}
+	if sch, err := set.DigestSchedule(); err != nil || !sch.Next(sunday).Equal(time.Date(2026, 12, 7, 7, 0, 0, 0, berlin)) {
+		t.Errorf("DigestSchedule: %v, want Monday 07:00 in Berlin", err)
 	}
 }
 

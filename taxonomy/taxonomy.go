@@ -400,6 +400,31 @@ func (t *Taxonomy) Conditions() []Term { return t.terms(t.conditions) }
 // Mechanisms returns the table's mechanisms in table order.
 func (t *Taxonomy) Mechanisms() []Term { return t.terms(t.mechanisms) }
 
+// Condition returns the condition with this slug, if the table has one.
+func (t *Taxonomy) Condition(slug string) (Term, bool) { return t.term(t.conditions, slug) }
+
+// Mechanism returns the mechanism with this slug, if the table has one.
+func (t *Taxonomy) Mechanism(slug string) (Term, bool) { return t.term(t.mechanisms, slug) }
+
+func (t *Taxonomy) term(ids []int, slug string) (Term, bool) {
+	for _, id := range ids {
+		if t.blocks[id].slug == slug {
+			return Term{Slug: slug, Label: t.blocks[id].label}, true
+		}
+	}
+	return Term{}, false
+}
+
+// Short is the label without what follows a colon: a mechanism's label
+// lists its 5R examples there ("Repair: zinc, glutamine, ..."), too long for
+// a chip or a line of a mail.
+func (t Term) Short() string {
+	if head, _, ok := strings.Cut(t.Label, ":"); ok && strings.TrimSpace(head) != "" {
+		return strings.TrimSpace(head)
+	}
+	return t.Label
+}
+
 func (t *Taxonomy) terms(ids []int) []Term {
 	out := make([]Term, len(ids))
 	for i, id := range ids {

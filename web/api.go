@@ -68,14 +68,7 @@ func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
 		"page": s.absURL(r, "/articles/"+strconv.FormatUint(a.PMID, 10)),
 	}
 	for _, l := range articleLinks(a) {
-		switch {
-		case l.Label == "PubMed":
-			links["pubmed"] = l.URL
-		case strings.HasPrefix(l.Label, "DOI"):
-			links["doi"] = l.URL
-		default:
-			links["pmc"] = l.URL
-		}
+		links[l.Key] = l.URL
 	}
 	writeJSON(w, http.StatusOK, articleResponse{
 		PMID: a.PMID, Retracted: a.Retracted, Tags: rec.Tags,

@@ -247,6 +247,33 @@ func TestAPIArticle_RecordTagsAndLinks(t *testing.T) {
 	}
 }
 
+// The API names an article's links by fixed keys, whatever the page calls
+// them.
+func TestAPIArticle_LinkKeys(t *testing.T) {
+	lib := testLibrary(t)
+	rec := findRecord(t, lib, func(r store.Record) bool { return r.Article.IDs.DOI != "" && r.Article.IDs.PMC != "" })
+	pmid, ids := strconv.FormatUint(rec.Article.PMID, 10), rec.Article.IDs
+	srv := newServer(t, lib, Options{BaseURL: "https://villi.example.org"})
+	var got struct {
+		Links map[string]string `json:"links"`
+	}
+	getJSON(t, srv.URL+"/api/v1/articles/"+pmid, 200, &got)
+	want := map[string]string{
+		"page":   "https://villi.example.org/articles/" + pmid,
+		"pubmed": "https://pubmed.ncbi.nlm.nih.gov/" + pmid + "/",
+		"doi":    "https://doi.org/" + ids.DOI,
+		"pmc":    "https://pmc.ncbi.nlm.nih.gov/articles/" + ids.PMC + "/",
+	}
+	if len(got.Links) != len(want) {
+		t.Errorf("links = %v, want %v", got.Links, want)
+	}
+	for k, v := range want {
+		if got.Links[k] != v {
+			t.Errorf("links[%q] = %q, want %q", k, got.Links[k], v)
+		}
+	}
+}
+
 func TestAPICite_SameTextAsCitePackage(t *testing.T) {
 	lib := testLibrary(t)
 	srv := newServer(t, lib, Options{})

@@ -12,6 +12,7 @@ import (
 	"villi/library"
 	"villi/pubmed"
 	"villi/store"
+	"villi/taxonomy"
 )
 
 // articlePage is article.html's data.
@@ -23,7 +24,7 @@ type articlePage struct {
 	Affiliations []string
 	Published    string // the journal issue: "2015 Mar;64(3):123-30"
 	MeSH         []meshView
-	Links        []link
+	Links        []outLink
 	Conditions   []link
 	Mechanisms   []link
 	Evidence     link
@@ -143,8 +144,8 @@ func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	for _, m := range rec.Tags.Mechanisms {
 		d.Mechanisms = append(d.Mechanisms, link{Label: s.label(fieldTopic, m), URL: searchParams{Mechanisms: []string{m}}.url("/search")})
 	}
-	d.Evidence = link{Label: evidenceLabel(rec.Tags.Evidence), URL: searchParams{Evidence: []string{rec.Tags.Evidence}}.url("/search")}
-	d.Species = speciesLabel(rec.Tags.Species)
+	d.Evidence = link{Label: taxonomy.EvidenceLabel(rec.Tags.Evidence), URL: searchParams{Evidence: []string{rec.Tags.Evidence}}.url("/search")}
+	d.Species = taxonomy.SpeciesLabel(rec.Tags.Species)
 	for _, st := range cite.Styles {
 		text, html := cite.Reference(st, a)
 		d.Citations = append(d.Citations, citation{Style: string(st), Label: citeStyleLabel(st), Text: text, HTML: html})
@@ -229,9 +230,16 @@ func publishedLine(a *pubmed.Article) string {
 	return strings.TrimPrefix(b.String(), ";")
 }
 
-func articleLinks(a *pubmed.Article) []link {
+// outLink is a link to the record elsewhere. Key names it in the API's
+// links object, so rewording the page's label leaves the API as it is.
+type outLink struct {
+	Key string // pubmed, doi or pmc
+	link
+}
+
+func articleLinks(a *pubmed.Article) []outLink {
 	pmid := strconv.FormatUint(a.PMID, 10)
-	links := []link{{Label: "PubMed", URL: "https://pubmed.ncbi.nlm.nih.gov/" + pmid + "/"}}
+	links := []outLink{{"pubmed", link{Label: "PubMed", URL: "https://pubmed.ncbi.nlm.nih.gov/" + pmid + "/"}}}
 	doi := a.IDs.DOI
 	if doi == "" {
 		for _, e := range a.ELocationIDs {
@@ -242,10 +250,10 @@ func articleLinks(a *pubmed.Article) []link {
 		}
 	}
 	if doi != "" {
-		links = append(links, link{Label: "DOI " + doi, URL: "https://doi.org/" + doi})
+		links = append(links, outLink{"doi", link{Label: "DOI " + doi, URL: "https://doi.org/" + doi}})
 	}
 	if a.IDs.PMC != "" {
-		links = append(links, link{Label: "Full text in PMC", URL: "https://pmc.ncbi.nlm.nih.gov/articles/" + a.IDs.PMC + "/"})
+		links = append(links, outLink{"pmc", link{Label: "Full text in PMC", URL: "https://pmc.ncbi.nlm.nih.gov/articles/" + a.IDs.PMC + "/"}})
 	}
 	return links
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"villi/library"
+	"villi/taxonomy"
 )
 
 // feedSize is how many entries a feed carries unless size= says otherwise.
@@ -115,7 +116,7 @@ func (s *server) handleAtom(w http.ResponseWriter, r *http.Request) {
 		for _, m := range h.Mechanisms {
 			e.Categories = append(e.Categories, atomCategory{Term: m, Label: s.label(fieldTopic, m)})
 		}
-		e.Categories = append(e.Categories, atomCategory{Term: h.Evidence, Label: evidenceLabel(h.Evidence)})
+		e.Categories = append(e.Categories, atomCategory{Term: h.Evidence, Label: taxonomy.EvidenceLabel(h.Evidence)})
 		feed.Entries = append(feed.Entries, e)
 	}
 	if newest.IsZero() {
@@ -167,7 +168,7 @@ func entrySummary(journal string, year int, evidence string, retracted bool, sni
 	if year > 0 {
 		s += ", " + strconv.Itoa(year)
 	}
-	s += " · " + html.EscapeString(evidenceLabel(evidence)) + "</p>"
+	s += " · " + html.EscapeString(taxonomy.EvidenceLabel(evidence)) + "</p>"
 	if retracted {
 		s += "<p><strong>Retracted publication.</strong></p>"
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"villi/library"
+	"villi/taxonomy"
 )
 
 // homePage is home.html's data.
@@ -94,18 +95,20 @@ func (s *server) fillHome(ctx context.Context, d *homePage) error {
 func (s *server) evidenceMapView(em *library.EvidenceMap) evidenceMap {
 	m := evidenceMap{Levels: em.Levels}
 	for _, mech := range em.Mechanisms {
-		m.Mechanisms = append(m.Mechanisms, chip{Label: s.label(fieldTopic, mech), Title: termLabel(s.tax.Mechanisms(), mech, false),
+		t, _ := s.tax.Mechanism(mech)
+		m.Mechanisms = append(m.Mechanisms, chip{Label: s.label(fieldTopic, mech), Title: t.Label,
 			URL: searchParams{Mechanisms: []string{mech}}.url("/search")})
 	}
 	for _, r := range em.Rows {
-		row := mapRow{Condition: chip{Label: s.label(fieldCondition, r.Condition), Title: termLabel(s.tax.Conditions(), r.Condition, false),
+		t, _ := s.tax.Condition(r.Condition)
+		row := mapRow{Condition: chip{Label: s.label(fieldCondition, r.Condition), Title: t.Label,
 			URL: searchParams{Conditions: []string{r.Condition}}.url("/search"), Count: r.Count}}
 		for _, c := range r.Cells {
 			cell := mapCell{Count: c.Count, Heat: c.Heat, Strongest: c.Strongest,
 				URL: searchParams{Conditions: []string{r.Condition}, Mechanisms: []string{c.Mechanism}}.url("/search")}
 			cell.Title = fmt.Sprintf("%s × %s: %s", row.Condition.Label, s.label(fieldTopic, c.Mechanism), plural(c.Count, "record"))
 			if c.Strongest != "" {
-				cell.Title += ", strongest evidence: " + evidenceLabel(c.Strongest)
+				cell.Title += ", strongest evidence: " + taxonomy.EvidenceLabel(c.Strongest)
 			}
 			row.Cells = append(row.Cells, cell)
 		}

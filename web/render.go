@@ -14,6 +14,7 @@ import (
 	"villi/account"
 	"villi/library"
 	"villi/query"
+	"villi/taxonomy"
 )
 
 // pages holds the parsed page templates.
@@ -24,9 +25,9 @@ type pages struct {
 func parsePages(static *staticFiles) (*pages, error) {
 	funcs := template.FuncMap{
 		"static":        static.url,
-		"evidenceLabel": evidenceLabel,
-		"evidenceShort": evidenceShort,
-		"speciesLabel":  speciesLabel,
+		"evidenceLabel": taxonomy.EvidenceLabel,
+		"evidenceAbbr":  taxonomy.EvidenceAbbr,
+		"speciesLabel":  taxonomy.SpeciesLabel,
 		"languageName":  languageName,
 		"shortAuthors":  shortAuthors,
 		"num":           formatCount,

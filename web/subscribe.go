@@ -76,9 +76,9 @@ func (s *server) form(u digest.SignUp) signUpForm {
 	}
 	f.Evidence = append(f.Evidence, option{Value: "", Label: "Any level", Checked: u.MinEvidence == ""})
 	for i, lvl := range taxonomy.EvidenceLevels() {
-		label := evidenceLabel(lvl) + " or stronger"
+		label := taxonomy.EvidenceLabel(lvl) + " or stronger"
 		if i == 0 {
-			label = evidenceLabel(lvl) + " only"
+			label = taxonomy.EvidenceLabel(lvl) + " only"
 		}
 		f.Evidence = append(f.Evidence, option{Value: lvl, Label: label, Checked: u.MinEvidence == lvl})
 	}

@@ -21,12 +21,23 @@ import (
 	"villi/taxonomy"
 )
 
-// Env is what a run may touch of the process: environment and stdio.
+// Env is what a run may touch of the process: environment, stdio and the
+// clock.
 type Env struct {
 	Getenv func(string) string
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// Now is the clock of digest weeks and subscription times; nil means
+	// time.Now. Tests set it: which digest is due depends on the weekday.
+	Now func() time.Time
+}
+
+func (e Env) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
 }
 
 // command is one subcommand.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"villi/internal/fixture"
 	"villi/store"
@@ -53,6 +54,12 @@ func TestParse_UnknownFlagIsAUsageError(t *testing.T) {
 // run runs villi with a fresh data directory shared by the calls of one test.
 func run(t *testing.T, data string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return runAt(t, data, nil, args...)
+}
+
+// runAt is run with a clock (nil: the real one).
+func runAt(t *testing.T, data string, now func() time.Time, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	env := Env{
 		Getenv: func(k string) string {
@@ -61,7 +68,7 @@ func run(t *testing.T, data string, args ...string) (stdout, stderr string, code
 			}
 			return ""
 		},
-		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
+		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Now: now,
 	}
 	code = Run(context.Background(), args, env)
 	return out.String(), errb.String(), code

@@ -9,10 +9,10 @@ import (
 	"log/slog"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"villi/digest"
 	"villi/library"
+	"villi/schedule"
 	"villi/store"
 )
 
@@ -20,7 +20,8 @@ import (
 // The SMTP URL and the secret come from the environment only: a flag would
 // show them in `ps` and in --help defaults.
 type mailConfig struct {
-	from, baseURL, tz string
+	from, baseURL string
+	tz            string // -tz; empty means VILLI_TZ, as serve reads it
 }
 
 func mailFlags(fs *flag.FlagSet, e Env) *mailConfig {
@@ -28,30 +29,43 @@ func mailFlags(fs *flag.FlagSet, e Env) *mailConfig {
 	addr := envOr(e, "VILLI_ADDR", "127.0.0.1:8080")
 	fs.StringVar(&m.from, "from", e.Getenv("VILLI_MAIL_FROM"), "sender, \"Name <addr>\" (env VILLI_MAIL_FROM)")
 	fs.StringVar(&m.baseURL, "base-url", envOr(e, "VILLI_BASE_URL", "http://"+addr), "where villi's pages are reached, for links in mails (env VILLI_BASE_URL)")
-	fs.StringVar(&m.tz, "tz", envOr(e, "VILLI_TZ", "Local"), "time zone of digest weeks and schedule, as serve reckons them (env VILLI_TZ; default this machine's)")
+	fs.StringVar(&m.tz, "tz", "", "time zone of digest weeks and schedule, as serve reckons them (default env VILLI_TZ, else this machine's)")
 	return m
 }
 
-// service builds the digest service; SMTP comes from VILLI_SMTP_URL.
-func (m *mailConfig) service(lib *library.Library, e Env, log *slog.Logger) (*digest.Service, error) {
-	loc, err := time.LoadLocation(m.tz)
+// settings reads the schedule's settings as serve does (schedule.FromEnv),
+// with -tz in place of VILLI_TZ when given.
+func (m *mailConfig) settings(e Env) (schedule.Settings, error) {
+	set, err := schedule.FromEnv(e.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("%w: time zone %q: %v", errUsage, m.tz, err)
+		return set, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if m.tz != "" {
+		if set.Location, err = schedule.LoadLocation(m.tz); err != nil {
+			return set, fmt.Errorf("%w: -tz: %v", errUsage, err)
+		}
+	}
+	return set, nil
+}
+
+// service builds the digest service, its weeks and schedule those of set;
+// SMTP comes from VILLI_SMTP_URL.
+func (m *mailConfig) service(lib *library.Library, e Env, set schedule.Settings, log *slog.Logger) (*digest.Service, error) {
+	sch, err := set.DigestSchedule()
+	if err != nil {
+		return nil, fmt.Errorf("%w: VILLI_DIGEST_SPEC: %v", errUsage, err)
 	}
 	dc := digest.Config{
 		SMTPURL:  e.Getenv("VILLI_SMTP_URL"),
 		From:     m.from,
 		BaseURL:  m.baseURL,
-		Location: loc,
+		Location: set.Location,
+		Schedule: sch,
 		Logger:   log,
+		Clock:    e.now,
 	}
 	if sec := e.Getenv("VILLI_SECRET"); sec != "" {
 		dc.Secret = []byte(sec)
-	}
-	if spec := e.Getenv("VILLI_DIGEST_SPEC"); spec != "" {
-		if dc.Schedule, err = digest.ParseSchedule(spec, loc); err != nil {
-			return nil, fmt.Errorf("%w: VILLI_DIGEST_SPEC: %v", errUsage, err)
-		}
 	}
 	return digest.New(lib, dc)
 }
@@ -69,16 +83,20 @@ func runDigest(ctx context.Context, e Env, args []string) error {
 	if len(rest) > 0 {
 		return fmt.Errorf("%w: unexpected arguments %q", errUsage, rest)
 	}
+	set, err := mc.settings(e)
+	if err != nil {
+		return err
+	}
 	lib, err := cfg.open(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer lib.Close()
-	svc, err := mc.service(lib, e, cfg.logger(e))
+	svc, err := mc.service(lib, e, set, cfg.logger(e))
 	if err != nil {
 		return err
 	}
-	rep, err := svc.Run(ctx, time.Now(), digest.RunOptions{DryRun: *dry, To: *to, ResendUncertain: *resend})
+	rep, err := svc.Run(ctx, e.now(), digest.RunOptions{DryRun: *dry, To: *to, ResendUncertain: *resend})
 	if err != nil {
 		return err
 	}
@@ -159,12 +177,16 @@ func runSubscription(ctx context.Context, e Env, args []string) error {
 	case sub == "list" && len(rest) > 0:
 		return fmt.Errorf("%w: list takes no arguments", errUsage)
 	}
+	set, err := mc.settings(e)
+	if err != nil {
+		return err
+	}
 	lib, err := cfg.open(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer lib.Close()
-	svc, err := mc.service(lib, e, cfg.logger(e))
+	svc, err := mc.service(lib, e, set, cfg.logger(e))
 	if err != nil {
 		return err
 	}

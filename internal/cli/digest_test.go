@@ -1,14 +1,29 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"villi/internal/fixture"
 )
 
 func TestSubscriptionAndDigest_EndToEnd(t *testing.T) {
 	data := t.TempDir()
+	// A Wednesday: this week's digest time (Monday 07:00) has passed, so a
+	// subscriber confirmed now gets the first digest next week, whatever
+	// day the test runs on.
+	wednesday := func() time.Time { return time.Date(2026, 12, 9, 12, 0, 0, 0, time.UTC) }
+	run := func(t *testing.T, data string, args ...string) (string, string, int) {
+		t.Helper()
+		return runAt(t, data, wednesday, args...)
+	}
 	file := fixture.Path(t, "PathwayCommons__ncbiutils/tests__data__multiple.xml")
 	if _, errs, code := run(t, data, "import", file); code != 0 {
 		t.Fatalf("import: %d %s", code, errs)
@@ -60,5 +75,38 @@ func TestSubscriptionAndDigest_EndToEnd(t *testing.T) {
 	}
 	if _, errs, code = run(t, data, "subscription", "remove", "anna@example.org"); code != 1 || !strings.Contains(errs, "not found") {
 		t.Errorf("second remove: %d %q", code, errs)
+	}
+}
+
+// The digest commands read the zone and the digest spec as serve does, and
+// a bad value is a usage error that names it, before the library is opened.
+func TestDigest_BadZoneOrSpecNamesTheValue(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"VILLI_TZ", map[string]string{"VILLI_TZ": "Mars/Olympus"}, []string{"digest", "--dry-run"}, `VILLI_TZ: unknown time zone "Mars/Olympus"`},
+		{"-tz", nil, []string{"digest", "--dry-run", "-tz", "Europe/Atlantis"}, `-tz: unknown time zone "Europe/Atlantis"`},
+		{"VILLI_DIGEST_SPEC", map[string]string{"VILLI_DIGEST_SPEC": "0 7 *"}, []string{"subscription", "list"}, `VILLI_DIGEST_SPEC: schedule "0 7 *"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := filepath.Join(t.TempDir(), "never-created")
+			var out, errb bytes.Buffer
+			e := Env{Getenv: func(k string) string {
+				if k == "VILLI_DATA" {
+					return data
+				}
+				return tc.env[k]
+			}, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+			code := Run(context.Background(), tc.args, e)
+			if code != 2 || !strings.Contains(errb.String(), tc.want) {
+				t.Errorf("villi %s: exit %d, stderr %q; want 2 mentioning %q", strings.Join(tc.args, " "), code, errb.String(), tc.want)
+			}
+			if _, err := os.Stat(data); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the data directory was created (%v): the bad value should stop the command first", err)
+			}
+		})
 	}
 }

@@ -77,7 +77,7 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	// Mail links need an absolute URL: without VILLI_BASE_URL, the address served.
-	mails, err := digestService(e, lib, cmp.Or(*baseURL, "http://"+*addr), sched.Location, log)
+	mails, err := digestService(e, lib, cmp.Or(*baseURL, "http://"+*addr), sched, log)
 	if err != nil {
 		return err
 	}
@@ -230,15 +230,16 @@ func logCrawl(log *slog.Logger, run store.Run, err error) {
 
 // digestService builds the digest service when mail is configured; without
 // VILLI_SMTP_URL digests are off (nil) and the sign-up pages say so. Its
-// weeks and its Overdue check are reckoned in loc, the scheduler's zone, so
-// the hourly catch-up agrees with the cron entry that fires the digest.
-func digestService(e Env, lib *library.Library, baseURL string, loc *time.Location, log *slog.Logger) (*digest.Service, error) {
+// weeks and its Overdue check are reckoned in set's zone and digest spec, the
+// scheduler's, so the hourly catch-up agrees with the cron entry that fires
+// the digest.
+func digestService(e Env, lib *library.Library, baseURL string, set schedule.Settings, log *slog.Logger) (*digest.Service, error) {
 	if e.Getenv("VILLI_SMTP_URL") == "" {
 		log.Warn("digest e-mails are off: set VILLI_SMTP_URL (and VILLI_MAIL_FROM) to send them")
 		return nil, nil
 	}
-	mc := &mailConfig{from: e.Getenv("VILLI_MAIL_FROM"), baseURL: baseURL, tz: loc.String()}
-	return mc.service(lib, e, log)
+	mc := &mailConfig{from: e.Getenv("VILLI_MAIL_FROM"), baseURL: baseURL}
+	return mc.service(lib, e, set, log)
 }
 
 // jobs runs serve's background jobs under one context: Shutdown cancels it
