@@ -35,27 +35,49 @@
 // # Sending and the send-log
 //
 // Each digest has a stable Message-ID derived from (subscription, week), so
-// that a copy sent again after an interruption can be recognised. Before the
-// SMTP transaction opens, the send-log entry is marked "sending"; after the
-// whole message has been written and just before the final "." that asks the
-// server to accept it, it is marked "committing"; after the server's 250 it is
-// marked "sent" in the same transaction that moves the subscription's LastSent
-// to the end of the window. A crash leaves one of those states, and the next
-// run reads them as follows:
+// that a copy sent again after an interruption can be recognised. Its
+// send-log entry is a sendLog (sendlog.go), whose methods are the only
+// transitions: each checks the state the entry is in (any other is refused
+// with an error naming both states) and writes the entry, with the
+// subscription where that moves too, in one store transaction. A run takes a
+// digest through them as follows:
+//
+//   - claim: before the SMTP transaction opens, a new or failed entry becomes
+//     "sending", with one attempt more; the window and Message-ID are fixed
+//     at the first. A subscription removed or unconfirmed meanwhile, or a
+//     window a later digest covered, stops it.
+//   - commit: after the whole message has been written and just before the
+//     final "." that asks the server to accept it, "sending" becomes
+//     "committing".
+//   - sent: after the server's 250, "committing" becomes "sent" in the same
+//     transaction that moves the subscription's LastSent to the end of the
+//     window.
+//   - fail: the server refused the message or never got all of it, or it
+//     could not be attempted at all: a new, sending, committing or failed
+//     entry becomes "failed", with the error, and is retried.
+//   - uncertain: the connection dropped after the final "." without an SMTP
+//     reply: "committing" becomes "uncertain".
+//   - skip: nothing new, and the subscriber chose no mail for empty weeks: a
+//     new or failed entry becomes "skipped" and LastSent moves.
+//   - supersede: a failed or uncertain entry of an earlier week whose window
+//     a later digest covered becomes "superseded".
+//
+// Sent, skipped and superseded are final. A crash leaves "sending" or
+// "committing", and the next run reads them as follows:
 //
 //   - sending: the server never received a complete message and discards the
-//     transaction; the entry becomes "failed" and is retried.
+//     transaction; the entry fails and is retried.
 //   - committing: the server may or may not have accepted it; the entry
-//     becomes "uncertain" and is not resent automatically. It is listed by
+//     becomes uncertain and is not resent automatically. It is listed by
 //     `villi digest` and in the run's Failing list until a person resends it
-//     (`villi digest --resend-uncertain`, same Message-ID) or the next week's
-//     digest covers its window.
+//     (`villi digest --resend-uncertain`, which lets claim and skip take an
+//     uncertain entry; same Message-ID) or the next week's digest covers its
+//     window.
 //
 // So delivery is at most once, except for that one round trip, where a person
 // decides; a failure is never silent (failed entries are retried by every later
 // run in the same week, and a week that could not be sent is covered by the
-// next week's digest, its entry marked "superseded"). The same rule applies
-// when the connection drops after the final "." without an SMTP reply.
+// next week's digest, its entry marked "superseded").
 //
 // Temporary failures (a 4xx reply, a network error) are retried within a run
 // with exponential backoff; permanent ones (5xx) fail the entry at once.

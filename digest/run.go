@@ -48,7 +48,8 @@ type Report struct {
 // covers its window.
 const maxWeekAttempts = 12
 
-// errCovered and errGone stop an attempt inside a send-log transaction.
+// errCovered, errGone and errBusy stop an attempt inside a send-log
+// transaction (see sendLog.claim).
 var (
 	errCovered = errors.New("a later digest already covered this window")
 	errGone    = errors.New("the subscription was removed or unconfirmed meanwhile")
@@ -83,13 +84,8 @@ func (s *Service) Run(ctx context.Context, now time.Time, opts RunOptions) (*Rep
 		return nil, err
 	}
 	boundary := s.boundary(now)
-	var se *session
-	var unreachable *sendError
-	defer func() {
-		if se != nil {
-			se.close()
-		}
-	}()
+	r := &digestRun{s: s, week: week, now: now, opts: opts}
+	defer r.close()
 	for i := range subs {
 		sub := &subs[i]
 		if opts.To != "" && !strings.EqualFold(strings.TrimSpace(sub.Email), strings.TrimSpace(opts.To)) {
@@ -108,12 +104,11 @@ func (s *Service) Run(ctx context.Context, now time.Time, opts RunOptions) (*Rep
 		case opts.DryRun:
 			s.dryRun(ctx, sub, week, now, &out)
 		default:
-			if se == nil && unreachable == nil {
-				if se, err = s.newSession(); err != nil {
-					unreachable = &sendError{err: err}
-				}
+			var sendErr *sendError
+			out, sendErr = r.send(ctx, sub)
+			if sendErr != nil && sendErr.unreachable {
+				r.down = sendErr // the rest of the run is not attempted
 			}
-			s.runOne(ctx, se, sub, week, now, opts, &unreachable, &out)
 		}
 		rep.add(out)
 	}
@@ -202,194 +197,131 @@ func (s *Service) dryRun(ctx context.Context, sub *store.Subscription, week stri
 	}
 }
 
-// runOne sends one subscription's digest for week, keeping the send-log
-// state machine (see the package doc).
-func (s *Service) runOne(ctx context.Context, se *session, sub *store.Subscription, week string, now time.Time, opts RunOptions, unreachable **sendError, out *Outcome) {
-	var cur *store.SendEntry
-	if e, err := s.st.SendEntry(sub.ID, week); err == nil {
-		cur = &e
-		switch {
-		case e.State == store.SendUncertain && opts.ResendUncertain:
-		case e.Final():
-			out.State, out.Items, out.Err = e.State, e.Items, e.LastError
-			out.Note = "already done this week"
-			if e.State == store.SendUncertain {
-				out.Note = "delivery uncertain; resend with --resend-uncertain after checking"
-			}
-			return
-		case e.Attempts >= maxWeekAttempts:
-			out.State, out.Err = e.State, e.LastError
-			out.Note = fmt.Sprintf("gave up after %d attempts this week; next week's digest covers it", e.Attempts)
-			return
+// digestRun is what the digests of one Run share: the week, the run's time
+// and options, and one SMTP session.
+type digestRun struct {
+	s    *Service
+	week string
+	now  time.Time
+	opts RunOptions
+	se   *session   // opened for the first digest due
+	down *sendError // why no session could be opened or the server could not be reached
+}
+
+// smtp opens the run's SMTP session if it is not open, and returns why the
+// server cannot be reached, if it cannot.
+func (r *digestRun) smtp() *sendError {
+	if r.se == nil && r.down == nil {
+		se, err := r.s.newSession()
+		if err != nil {
+			r.down = &sendError{err: err}
 		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		out.State, out.Err = store.SendFailed, err.Error()
-		return
+		r.se = se
 	}
-	since, until := window(sub, cur, now)
-	if *unreachable != nil {
-		s.markFailed(sub.ID, week, since, until, "not attempted: "+(*unreachable).Error(), out)
-		return
+	return r.down
+}
+
+func (r *digestRun) close() {
+	if r.se != nil {
+		r.se.close()
 	}
-	m, err := s.build(ctx, sub, week, since, until)
+}
+
+// send takes sub's digest for the week through its send-log entry, as the
+// package doc tells: claim, commit and sent around the SMTP transaction;
+// fail, uncertain or skip otherwise. It returns what happened and the
+// delivery error, if an attempt failed.
+func (r *digestRun) send(ctx context.Context, sub *store.Subscription) (Outcome, *sendError) {
+	out := Outcome{Subscription: sub.ID, Email: sub.Email}
+	l, cur, err := r.s.openSendLog(sub, r.week, r.now)
 	if err != nil {
-		s.markFailed(sub.ID, week, since, until, err.Error(), out)
-		return
+		out.State, out.Err = store.SendFailed, err.Error()
+		return out, nil
+	}
+	if cur != nil && !r.waiting(cur, &out) {
+		return out, nil
+	}
+	if down := r.smtp(); down != nil {
+		out.settle(l.fail("not attempted: " + down.Error()))
+		return out, nil
+	}
+	m, err := r.s.build(ctx, sub, r.week, l.since, l.until)
+	if err != nil {
+		out.settle(l.fail(err.Error()))
+		return out, nil
 	}
 	out.Items = m.Items
 	if m.Skip {
-		e, err := s.st.UpdateSend(sub.ID, week, func(e *store.SendEntry, sp *store.Subscription) error {
-			if err := s.claimable(e, sp, since, opts); err != nil {
-				return err
-			}
-			s.fill(e, m, since, until)
-			e.State, e.Updated = store.SendSkipped, s.cfg.Clock()
-			sp.LastSent = laterOf(sp.LastSent, until)
-			return nil
-		})
-		s.settle(e, err, out)
-		return
+		out.settle(l.skip(m.Items, r.opts.ResendUncertain))
+		return out, nil
 	}
-	msg, err := s.mailMsg(m, s.cfg.Clock(), true)
+	msg, err := r.s.mailMsg(m, r.s.cfg.Clock(), true)
 	if err != nil {
-		s.markFailed(sub.ID, week, since, until, err.Error(), out)
-		return
+		out.settle(l.fail(err.Error()))
+		return out, nil
 	}
-	sendErr := s.deliverWithRetry(ctx, se, msg, hooks{
+	sendErr := r.s.deliverWithRetry(ctx, r.se, msg, hooks{
 		before: func() error {
-			_, err := s.st.UpdateSend(sub.ID, week, func(e *store.SendEntry, sp *store.Subscription) error {
-				if err := s.claimable(e, sp, since, opts); err != nil {
-					return err
-				}
-				s.fill(e, m, since, until)
-				e.State, e.Attempts, e.Updated = store.SendSending, e.Attempts+1, s.cfg.Clock()
-				return nil
-			})
+			_, err := l.claim(m.Items, r.opts.ResendUncertain)
 			return err
 		},
 		commit: func() error {
-			_, err := s.st.UpdateSend(sub.ID, week, func(e *store.SendEntry, sp *store.Subscription) error {
-				if sp == nil || !sp.Confirmed {
-					return errGone
-				}
-				if e.State != store.SendSending {
-					return fmt.Errorf("send-log %d/%s is %s, not sending", sub.ID, week, e.State)
-				}
-				e.State, e.Updated = store.SendCommitting, s.cfg.Clock()
-				return nil
-			})
+			_, err := l.commit()
 			return err
 		},
-		failed: func(e *sendError) {
-			// Back from sending or committing: the server refused the
-			// message or never got all of it, so a retry is safe.
-			_, _ = s.st.UpdateSend(sub.ID, week, func(x *store.SendEntry, _ *store.Subscription) error {
-				if x.State != store.SendSending && x.State != store.SendCommitting {
-					return errCovered // nothing claimed: leave it
-				}
-				x.State, x.LastError, x.Updated = store.SendFailed, e.Error(), s.cfg.Clock()
-				return nil
-			})
-		},
+		// The server refused the message or never got all of it: the entry
+		// goes back to failed, so a retry is safe.
+		failed: func(e *sendError) { _, _ = l.fail(e.Error()) },
 	})
-	clock := s.cfg.Clock()
 	switch {
 	case sendErr == nil:
-		e, err := s.st.UpdateSend(sub.ID, week, func(e *store.SendEntry, sp *store.Subscription) error {
-			e.State, e.Sent, e.Updated, e.LastError = store.SendSent, clock, clock, ""
-			if sp != nil {
-				sp.LastSent = laterOf(sp.LastSent, until)
-				sp.Told = m.told
-			}
-			return nil
-		})
-		s.settle(e, err, out)
+		out.settle(l.sent(m.told))
 	case errors.Is(sendErr, errCovered), errors.Is(sendErr, errBusy), errors.Is(sendErr, errGone):
-		// Nothing was sent and nothing is owed: the failed hook already
-		// released a claimed entry.
-		s.settle(store.SendEntry{}, sendErr.err, out)
+		// Nothing was sent and nothing is owed: claim wrote nothing, or the
+		// failed hook already released the claimed entry.
+		out.settle(store.SendEntry{}, sendErr.err)
 	case sendErr.uncertain:
-		e, err := s.st.UpdateSend(sub.ID, week, func(e *store.SendEntry, _ *store.Subscription) error {
-			e.State, e.LastError, e.Updated = store.SendUncertain, sendErr.Error(), clock
-			return nil
-		})
-		s.settle(e, err, out)
+		out.settle(l.uncertain(sendErr.Error()))
 	default:
-		if sendErr.unreachable {
-			*unreachable = sendErr
+		out.settle(l.fail(sendErr.Error()))
+	}
+	return out, sendErr
+}
+
+// waiting reports whether this run is to send the digest of entry e; if it
+// is not, out says why.
+func (r *digestRun) waiting(e *store.SendEntry, out *Outcome) bool {
+	switch {
+	case e.State == store.SendUncertain && r.opts.ResendUncertain:
+		return true
+	case e.Final():
+		out.State, out.Items, out.Err = e.State, e.Items, e.LastError
+		out.Note = "already done this week"
+		if e.State == store.SendUncertain {
+			out.Note = "delivery uncertain; resend with --resend-uncertain after checking"
 		}
-		e, err := s.st.UpdateSend(sub.ID, week, func(e *store.SendEntry, _ *store.Subscription) error {
-			if e.State == "" {
-				s.fill(e, m, since, until)
-			}
-			e.State, e.LastError, e.Updated = store.SendFailed, sendErr.Error(), clock
-			return nil
-		})
-		s.settle(e, err, out)
+		return false
+	case e.Attempts >= maxWeekAttempts:
+		out.State, out.Err = e.State, e.LastError
+		out.Note = fmt.Sprintf("gave up after %d attempts this week; next week's digest covers it", e.Attempts)
+		return false
 	}
+	return true
 }
 
-// claimable checks, inside the send-log transaction, that an attempt may
-// start: the subscription is still confirmed, the week is not done, and no
-// later digest has covered the window meanwhile.
-func (s *Service) claimable(e *store.SendEntry, sp *store.Subscription, since time.Time, opts RunOptions) error {
-	if sp == nil || !sp.Confirmed {
-		return errGone
-	}
-	switch e.State {
-	case "", store.SendFailed:
-	case store.SendUncertain:
-		if !opts.ResendUncertain {
-			return fmt.Errorf("%w: send-log %d/%s: delivery uncertain", errBusy, e.Subscription, e.Week)
-		}
-	default:
-		return fmt.Errorf("%w: send-log %d/%s is %s", errBusy, e.Subscription, e.Week, e.State)
-	}
-	if sp.LastSent.After(since) {
-		return errCovered
-	}
-	return nil
-}
-
-func (s *Service) fill(e *store.SendEntry, m *Message, since, until time.Time) {
-	e.Since, e.Until, e.MessageID, e.Items = since, until, m.MessageID, m.Items
-	if e.Started.IsZero() {
-		e.Started = s.cfg.Clock()
-	}
-}
-
-// settle reports a send-log write in the outcome.
-func (s *Service) settle(e store.SendEntry, err error, out *Outcome) {
+// settle reports a send-log transition in the outcome.
+func (o *Outcome) settle(e store.SendEntry, err error) {
 	switch {
 	case errors.Is(err, errCovered):
-		out.State, out.Note = store.SendSuperseded, errCovered.Error()
+		o.State, o.Note = store.SendSuperseded, errCovered.Error()
 	case errors.Is(err, errGone):
-		out.State, out.Note = "", errGone.Error()
+		o.State, o.Note = "", errGone.Error()
 	case errors.Is(err, errBusy):
-		out.State, out.Note = "", err.Error()
+		o.State, o.Note = "", err.Error()
 	case err != nil:
-		out.State, out.Err = store.SendFailed, err.Error()
+		o.State, o.Err = store.SendFailed, err.Error()
 	default:
-		out.State, out.Err = e.State, e.LastError
-	}
-}
-
-// markFailed records a digest that could not even be attempted.
-func (s *Service) markFailed(subID uint64, week string, since, until time.Time, reason string, out *Outcome) {
-	e, err := s.st.UpdateSend(subID, week, func(e *store.SendEntry, sp *store.Subscription) error {
-		if e.State != "" && e.State != store.SendFailed {
-			return fmt.Errorf("send-log %d/%s is already %s", subID, week, e.State)
-		}
-		if e.State == "" {
-			e.Since, e.Until, e.Started = since, until, s.cfg.Clock()
-			e.MessageID = s.messageID(subID, week)
-		}
-		e.State, e.LastError, e.Updated = store.SendFailed, reason, s.cfg.Clock()
-		return nil
-	})
-	s.settle(e, err, out)
-	if out.Err == "" {
-		out.Err = reason
+		o.State, o.Err = e.State, e.LastError
 	}
 }
 
@@ -402,19 +334,15 @@ func (s *Service) recoverInterrupted() error {
 		return err
 	}
 	for _, e := range log {
-		if e.State != store.SendSending && e.State != store.SendCommitting {
+		l := s.sendLog(e.Subscription, e.Week, e.Since, e.Until)
+		switch e.State {
+		case store.SendSending:
+			_, err = l.fail("interrupted before the message was complete; the server discarded it")
+		case store.SendCommitting:
+			_, err = l.uncertain("interrupted after the message was complete, before the server's reply; it may have been delivered")
+		default:
 			continue
 		}
-		_, err := s.st.UpdateSend(e.Subscription, e.Week, func(x *store.SendEntry, _ *store.Subscription) error {
-			switch x.State {
-			case store.SendSending:
-				x.State, x.LastError = store.SendFailed, "interrupted before the message was complete; the server discarded it"
-			case store.SendCommitting:
-				x.State, x.LastError = store.SendUncertain, "interrupted after the message was complete, before the server's reply; it may have been delivered"
-			}
-			x.Updated = s.cfg.Clock()
-			return nil
-		})
 		if err != nil {
 			return fmt.Errorf("recover send-log %d/%s: %w", e.Subscription, e.Week, err)
 		}
@@ -433,14 +361,8 @@ func (s *Service) sweepSuperseded(week string) error {
 		if e.Week >= week || (e.State != store.SendFailed && e.State != store.SendUncertain) {
 			continue
 		}
-		_, err := s.st.UpdateSend(e.Subscription, e.Week, func(x *store.SendEntry, sp *store.Subscription) error {
-			if sp == nil || sp.LastSent.Before(x.Until) {
-				return errCovered // not covered: leave it
-			}
-			x.State, x.SupersededBy, x.Updated = store.SendSuperseded, coveringWeek(log, x), s.cfg.Clock()
-			return nil
-		})
-		if err != nil && !errors.Is(err, errCovered) {
+		_, err := s.sendLog(e.Subscription, e.Week, e.Since, e.Until).supersede(coveringWeek(log, &e))
+		if err != nil && !errors.Is(err, errNotCovered) {
 			return err
 		}
 	}
