@@ -54,7 +54,7 @@ func (h handoutList) Handouts(_ context.Context, owner string) ([]Handout, error
 }
 
 func TestRender_Golden(t *testing.T) {
-	lib, _ := selectionLib(t)
+	lib, recs := selectionLib(t)
 	st := lib.DB()
 	// Crawl history for the health line.
 	for _, r := range []store.Run{
@@ -98,6 +98,7 @@ func TestRender_Golden(t *testing.T) {
 			golden(t, "digest-"+c.name+".html", m.HTML)
 			golden(t, "digest-"+c.name+".txt", "Subject: "+m.Subject+"\n\n"+m.Text)
 			checkMailHTML(t, m.HTML)
+			reviewDigest(t, s, &c.sub, m, windowCount(recs, &c.sub, c.since, c.until), cfg.Handouts.(handoutList)[c.sub.Email])
 			if c.name == "empty" && (!m.Empty || !m.Skip) {
 				t.Errorf("empty week with skip chosen: Empty %v Skip %v, want both", m.Empty, m.Skip)
 			}
@@ -115,6 +116,7 @@ func TestRender_Golden(t *testing.T) {
 		golden(t, "confirm.html", m.HTML)
 		golden(t, "confirm.txt", "Subject: "+m.Subject+"\n\n"+m.Text)
 		checkMailHTML(t, m.HTML)
+		reviewConfirm(t, s, &sub, m, until)
 	})
 }
 

@@ -124,14 +124,14 @@ func (s *Service) selectItems(ctx context.Context, sub *store.Subscription, sinc
 		}
 	}
 	sel.Total = len(items)
-	sel.Groups = s.group(sub, items)
+	sel.Groups = s.group(sub, items, since, until)
 	return sel, nil
 }
 
 // group puts each item under the first of the subscriber's conditions it
 // has (every condition of the table when she follows none), in table order,
 // keeping the search's order within a group.
-func (s *Service) group(sub *store.Subscription, items []Item) []Group {
+func (s *Service) group(sub *store.Subscription, items []Item, since, until time.Time) []Group {
 	var order []taxonomy.Term
 	for _, t := range s.lib.Taxonomy().Conditions() {
 		if len(sub.Conditions) == 0 || slices.Contains(sub.Conditions, t.Slug) {
@@ -173,15 +173,16 @@ func (s *Service) group(sub *store.Subscription, items []Item) []Group {
 	}
 	for i := range out {
 		if out[i].Total > len(out[i].Items) {
-			out[i].MoreURL = s.searchURL(sub, out[i].Condition)
+			out[i].MoreURL = s.searchURL(sub, out[i].Condition, since, until)
 		}
 	}
 	return out
 }
 
-// searchURL is the UI search for a subscription's filters, narrowed to one
-// condition when cond is set.
-func (s *Service) searchURL(sub *store.Subscription, cond string) string {
+// searchURL is the UI search for a subscription's filters over the records
+// added in the digest window (since, until], narrowed to one condition when
+// cond is set: "See all N" must open those N, not every match ever stored.
+func (s *Service) searchURL(sub *store.Subscription, cond string, since, until time.Time) string {
 	req := s.request(sub)
 	v := url.Values{}
 	if sub.Query != "" {
@@ -195,6 +196,9 @@ func (s *Service) searchURL(sub *store.Subscription, cond string) string {
 	v["topic"] = req.Mechanisms
 	v["evidence"] = req.Evidence
 	v["species"] = req.Species
+	// The web's bounds are inclusive; the window excludes since.
+	v.Set("added_since", since.Add(time.Nanosecond).UTC().Format(time.RFC3339Nano))
+	v.Set("added_until", until.UTC().Format(time.RFC3339Nano))
 	v.Set("sort", library.SortEvidence)
 	return s.cfg.BaseURL + "/search?" + v.Encode()
 }

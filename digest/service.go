@@ -176,7 +176,7 @@ func (s *Service) build(ctx context.Context, sub *store.Subscription, week strin
 		ManageURL:      manage,
 		UnsubscribeURL: unsub,
 		BaseURL:        s.cfg.BaseURL,
-		SearchURL:      s.searchURL(sub, ""),
+		SearchURL:      s.searchURL(sub, "", since, until),
 	}
 	switch {
 	case sel.Total > 0:

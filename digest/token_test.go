@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	_ "time/tzdata"
 	"villi/schedule"
 )
 
@@ -44,9 +45,11 @@ func TestToken_RoundTripAndRefusals(t *testing.T) {
 }
 
 func TestWeekKeyAndSchedule(t *testing.T) {
+	// The test binary embeds time/tzdata (as cmd/villi does), so a host
+	// without zone files cannot turn this test into a skip.
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
-		t.Skip("no tzdata:", err)
+		t.Fatal(err)
 	}
 	cases := []struct {
 		at   time.Time

@@ -174,6 +174,10 @@ func filterKey(r *Request) string {
 	if !r.AddedSince.IsZero() {
 		b.WriteString(strconv.FormatInt(clampDate(r.AddedSince).UnixNano(), 10))
 	}
+	b.WriteByte(0)
+	if !r.AddedUntil.IsZero() {
+		b.WriteString(strconv.FormatInt(clampDate(r.AddedUntil).UnixNano(), 10))
+	}
 	return b.String()
 }
 

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -75,11 +76,17 @@ func (t *table) filter(d *docs, r *Request) bitset {
 		}
 		out.andNot(t.retracted)
 	}
-	if !r.AddedSince.IsZero() {
-		since := clampDate(r.AddedSince).UnixNano()
+	if !r.AddedSince.IsZero() || !r.AddedUntil.IsZero() {
+		since, until := int64(math.MinInt64), int64(math.MaxInt64)
+		if !r.AddedSince.IsZero() {
+			since = clampDate(r.AddedSince).UnixNano()
+		}
+		if !r.AddedUntil.IsZero() {
+			until = clampDate(r.AddedUntil).UnixNano()
+		}
 		out2 := newBitset(t.n)
 		for row, a := range t.added {
-			if a != noAdded && a >= since {
+			if a != noAdded && a >= since && a <= until {
 				out2.set(int32(row))
 			}
 		}

@@ -53,7 +53,9 @@ type Request struct {
 	Journals                                  []string
 	From, To                                  int // publication year range, inclusive; 0 = open
 	ExcludeRetracted                          bool
-	AddedSince                                time.Time // zero = any (the digest uses it)
+	// AddedSince and AddedUntil bound the time villi stored a record,
+	// inclusive; zero = open. The digest and its "See all" links use them.
+	AddedSince, AddedUntil time.Time
 	// Sort is "relevance" (default), "date" or "evidence". Relevance without
 	// a query has nothing to rank by and lists newest first.
 	Sort string

@@ -277,7 +277,7 @@ func TestAPIArticle_LinkKeys(t *testing.T) {
 func TestAPICite_SameTextAsCitePackage(t *testing.T) {
 	lib := testLibrary(t)
 	srv := newServer(t, lib, Options{})
-	rec, err := lib.DB().Get(retractedPMID)
+	rec, err := lib.Record(retractedPMID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -178,7 +178,7 @@ func TestSearchPage_PagerStaysWithinOffsetLimitThenUsesCursor(t *testing.T) {
 func TestArticlePage_EverythingAPractitionerNeeds(t *testing.T) {
 	lib := testLibrary(t)
 	srv := newServer(t, lib, Options{})
-	rec, err := lib.DB().Get(retractedPMID)
+	rec, err := lib.Record(retractedPMID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestArticlePage_StructuredAbstractAndAffiliations(t *testing.T) {
 	if err != nil || pmid == 0 {
 		t.Fatalf("no structured record with affiliations in the test library (%v)", err)
 	}
-	rec, _ := lib.DB().Get(pmid)
+	rec, _ := lib.Record(pmid)
 	wantPage(t, srv.URL, "/articles/"+strconv.FormatUint(pmid, 10), 200,
 		`<strong class="section-label">`+html.EscapeString(rec.Article.Abstract[0].Label)+`:</strong>`,
 		"Affiliations (", html.EscapeString(rec.Article.Authors[0].Affiliations[0]),
@@ -229,7 +229,7 @@ func TestArticlePage_NotFoundAndBadPMID(t *testing.T) {
 }
 
 func TestSimilarQuery_UsesMeSHAndTitleAndExcludesItself(t *testing.T) {
-	rec, err := testLibrary(t).DB().Get(retractedPMID)
+	rec, err := testLibrary(t).Record(retractedPMID)
 	if err != nil {
 		t.Fatal(err)
 	}

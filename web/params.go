@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"villi/library"
@@ -46,18 +47,22 @@ type searchParams struct {
 	Evidence   []string
 	Species    []string
 	From, To   int
-	Sort       string // "" means relevance
-	Page       int    // 1-based
-	Size       int
-	Cursor     string // library.EncodeCursor form; replaces Page
+	// AddedSince and AddedUntil bound when villi stored a record
+	// (inclusive; zero = open): a digest's "See all" link opens the week's
+	// new studies, not every match ever stored.
+	AddedSince, AddedUntil time.Time
+	Sort                   string // "" means relevance
+	Page                   int    // 1-based
+	Size                   int
+	Cursor                 string // library.EncodeCursor form; replaces Page
 }
 
-const searchParamNames = "q, condition, topic (or mechanism), evidence, species, from, to, sort, page, size, cursor"
+const searchParamNames = "q, condition, topic (or mechanism), evidence, species, from, to, added_since, added_until, sort, page, size, cursor"
 
 func isSearchParam(name string) bool {
 	switch name {
 	case "q", fieldCondition, fieldTopic, "mechanism", fieldEvidence, fieldSpecies,
-		"from", "to", "sort", "page", "size", "cursor":
+		"from", "to", "added_since", "added_until", "sort", "page", "size", "cursor":
 		return true
 	}
 	return false
@@ -79,7 +84,7 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 			continue
 		}
 		switch name {
-		case "q", "from", "to", "sort", "page", "size", "cursor":
+		case "q", "from", "to", "added_since", "added_until", "sort", "page", "size", "cursor":
 			if len(vals) > 1 {
 				return p, badInput("parameter %q is given %d times; give it once", name, len(vals))
 			}
@@ -110,6 +115,15 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 	}
 	if p.From > 0 && p.To > 0 && p.From > p.To {
 		return p, badInput("the year range %d–%d ends before it starts", p.From, p.To)
+	}
+	if p.AddedSince, err = addedParam(v.Get("added_since"), "added_since", false); err != nil {
+		return p, err
+	}
+	if p.AddedUntil, err = addedParam(v.Get("added_until"), "added_until", true); err != nil {
+		return p, err
+	}
+	if !p.AddedSince.IsZero() && !p.AddedUntil.IsZero() && p.AddedSince.After(p.AddedUntil) {
+		return p, badInput("added_since %s is after added_until %s: nothing was added in between", v.Get("added_since"), v.Get("added_until"))
 	}
 	switch srt := v.Get("sort"); srt {
 	case "", library.SortRelevance:
@@ -182,6 +196,26 @@ func yearParam(v, name string) (int, error) {
 	return n, nil
 }
 
+// addedParam reads a time a record was stored: a day (YYYY-MM-DD, UTC; as
+// an upper bound the whole day) or an RFC 3339 time, the form the digest's
+// links use to name its window to the nanosecond.
+func addedParam(v, name string, endOfDay bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.Parse(time.DateOnly, v); err == nil {
+		if endOfDay {
+			d = d.AddDate(0, 0, 1).Add(-time.Nanosecond)
+		}
+		return d, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil || t.Year() < 1000 || t.Year() > 9999 {
+		return time.Time{}, badInput("%s %q is not a date: use YYYY-MM-DD, such as 2026-01-05, or an RFC 3339 time, such as 2026-01-05T07:00:00Z", name, v)
+	}
+	return t.UTC(), nil
+}
+
 // request is the index request for p.
 func (p searchParams) request(facets bool) library.Request {
 	after, _ := library.DecodeCursor(p.Cursor) // checked by parseSearch
@@ -193,6 +227,8 @@ func (p searchParams) request(facets bool) library.Request {
 		Species:    p.Species,
 		From:       p.From,
 		To:         p.To,
+		AddedSince: p.AddedSince,
+		AddedUntil: p.AddedUntil,
 		Sort:       p.Sort,
 		Page:       p.Page,
 		Size:       p.Size,
@@ -203,7 +239,8 @@ func (p searchParams) request(facets bool) library.Request {
 
 // filtered reports whether any filter is set (beyond the query).
 func (p searchParams) filtered() bool {
-	return len(p.Conditions)+len(p.Mechanisms)+len(p.Evidence)+len(p.Species) > 0 || p.From > 0 || p.To > 0
+	return len(p.Conditions)+len(p.Mechanisms)+len(p.Evidence)+len(p.Species) > 0 || p.From > 0 || p.To > 0 ||
+		!p.AddedSince.IsZero() || !p.AddedUntil.IsZero()
 }
 
 // encode writes p as a query string in a fixed, readable order (q first),
@@ -236,6 +273,12 @@ func (p searchParams) encode() string {
 	}
 	if p.To > 0 {
 		add("to", strconv.Itoa(p.To))
+	}
+	if !p.AddedSince.IsZero() {
+		add("added_since", p.AddedSince.Format(time.RFC3339Nano))
+	}
+	if !p.AddedUntil.IsZero() {
+		add("added_until", p.AddedUntil.Format(time.RFC3339Nano))
 	}
 	if p.Sort != "" {
 		add("sort", p.Sort)

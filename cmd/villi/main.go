@@ -8,6 +8,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// VILLI_TZ (crawl and digest schedules, digest weeks) names an IANA
+	// zone; slim containers have no /usr/share/zoneinfo, and without the
+	// embedded copy villi would refuse to start there.
+	_ "time/tzdata"
 
 	"villi/internal/cli"
 )
