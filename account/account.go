@@ -22,7 +22,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"villi/internal/ratelimit"
+	"villi/ratelimit"
 	"villi/store"
 )
 

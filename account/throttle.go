@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"villi/internal/ratelimit"
+	"villi/ratelimit"
 )
 
 // Limit is a token bucket: Burst attempts at once, then one every Every.

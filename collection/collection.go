@@ -172,7 +172,7 @@ func (s *Service) Add(ctx context.Context, u store.User, id, pmid uint64, note s
 		}
 		return store.Collection{}, err
 	}
-	return s.st.AddItem(id, store.Item{PMID: pmid, Note: note})
+	return s.st.AddItem(id, store.CollectionItem{PMID: pmid, Note: note})
 }
 
 // Remove takes pmid out of collection id.

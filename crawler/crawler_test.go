@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"villi/fakeeutils"
+	"villi/internal/fakeeutils"
 )
 
 // windowGroup is the requests one window cost: its esearch (and retries)

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"villi/fakeeutils"
+	"villi/internal/fakeeutils"
 )
 
 func TestRun_UnderEveryFaultEndsWithExactlyTheServersRecords(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"villi/fakeeutils"
+	"villi/internal/fakeeutils"
 	"villi/internal/fixture"
 	"villi/internal/pubmedtest"
 	"villi/library"

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"villi/fakeeutils"
+	"villi/internal/fakeeutils"
 	"villi/library"
 )
 

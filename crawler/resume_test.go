@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"villi/fakeeutils"
 	"villi/internal/corpus"
+	"villi/internal/fakeeutils"
 	"villi/pubmed"
 	"villi/store"
 )

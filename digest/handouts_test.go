@@ -16,7 +16,7 @@ func TestHandouts_CollectionFlagToldOnceByDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []uint64{pmidLupus, pmidRetracted} {
-		if _, err := st.AddItem(c.ID, store.Item{PMID: p, Added: longAgo}); err != nil {
+		if _, err := st.AddItem(c.ID, store.CollectionItem{PMID: p, Added: longAgo}); err != nil {
 			t.Fatal(err)
 		}
 	}

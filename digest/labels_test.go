@@ -18,10 +18,10 @@ func TestRender_EvidenceAndSpeciesInTaxonomysShortWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var items []Item
+	var items []Study
 	for _, l := range taxonomy.EvidenceLevels() {
 		for _, sp := range taxonomy.SpeciesValues() {
-			items = append(items, Item{PMID: uint64(len(items) + 1), Title: "T", Journal: "J" + l + "/" + sp, Evidence: l, Species: sp})
+			items = append(items, Study{PMID: uint64(len(items) + 1), Title: "T", Journal: "J" + l + "/" + sp, Evidence: l, Species: sp})
 		}
 	}
 	htmlOut, text, err := tpl.render("digest", view{Groups: []Group{{Label: "G", Items: items, Total: len(items)}}, Total: len(items)})

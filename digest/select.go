@@ -17,8 +17,8 @@ import (
 // listed it for the record still to count as new: older records are backfill.
 const MaxEntrezAge = 30 * 24 * time.Hour
 
-// Item is one article in a digest.
-type Item struct {
+// Study is one article in a digest.
+type Study struct {
 	PMID        uint64
 	Title       string
 	Journal     string
@@ -39,9 +39,9 @@ type Item struct {
 type Group struct {
 	Condition string // slug; "" for records without a condition
 	Label     string
-	Items     []Item // at most Config.GroupCap
-	Total     int    // items in the window, shown or not
-	MoreURL   string // the full search in the UI, set when Total > len(Items)
+	Items     []Study // at most Config.GroupCap
+	Total     int     // items in the window, shown or not
+	MoreURL   string  // the full search in the UI, set when Total > len(Items)
 }
 
 // selection is what one digest window holds for one subscription.
@@ -98,7 +98,7 @@ func (s *Service) selectItems(ctx context.Context, sub *store.Subscription, sinc
 	req.Size = library.MaxSize
 	var (
 		sel     selection
-		items   []Item
+		items   []Study
 		scanned int
 	)
 	for {
@@ -131,7 +131,7 @@ func (s *Service) selectItems(ctx context.Context, sub *store.Subscription, sinc
 // group puts each item under the first of the subscriber's conditions it
 // has (every condition of the table when she follows none), in table order,
 // keeping the search's order within a group.
-func (s *Service) group(sub *store.Subscription, items []Item, since, until time.Time) []Group {
+func (s *Service) group(sub *store.Subscription, items []Study, since, until time.Time) []Group {
 	var order []taxonomy.Term
 	for _, t := range s.lib.Taxonomy().Conditions() {
 		if len(sub.Conditions) == 0 || slices.Contains(sub.Conditions, t.Slug) {
@@ -204,9 +204,9 @@ func (s *Service) searchURL(sub *store.Subscription, cond string, since, until t
 }
 
 // item builds a digest item from a stored record.
-func (s *Service) item(rec *store.Record) Item {
+func (s *Service) item(rec *store.Record) Study {
 	a := &rec.Article
-	it := Item{
+	it := Study{
 		PMID:        a.PMID,
 		Title:       a.Title,
 		Journal:     journalName(a.Journal.ISOAbbrev, a.Journal.MedlineTA, a.Journal.Title),

@@ -26,17 +26,17 @@ type Summary struct {
 
 // Skip names a record that was passed over, or noted, and why.
 type Skip struct {
-	Record int    `json:"record"`
-	Line   int    `json:"line"`
-	PMID   uint64 `json:"pmid,omitempty"`
-	Reason string `json:"reason"`
+	Ordinal int    `json:"ordinal"` // 1-based position of the record in its input
+	Line    int    `json:"line"`
+	PMID    uint64 `json:"pmid,omitempty"`
+	Reason  string `json:"reason"`
 }
 
 func (s Skip) String() string {
 	if s.PMID != 0 {
-		return fmt.Sprintf("record %d (line %d, PMID %d): %s", s.Record, s.Line, s.PMID, s.Reason)
+		return fmt.Sprintf("record %d (line %d, PMID %d): %s", s.Ordinal, s.Line, s.PMID, s.Reason)
 	}
-	return fmt.Sprintf("record %d (line %d): %s", s.Record, s.Line, s.Reason)
+	return fmt.Sprintf("record %d (line %d): %s", s.Ordinal, s.Line, s.Reason)
 }
 
 // Add folds o into s.
@@ -82,10 +82,10 @@ func (l *Library) Import(ctx context.Context, r io.Reader, progress func(Progres
 		if it.Article != nil {
 			a := it.Article
 			if prev, ok := seen[a.PMID]; ok {
-				sum.Notes = append(sum.Notes, Skip{Record: it.Record, Line: it.Line, PMID: a.PMID,
+				sum.Notes = append(sum.Notes, Skip{Ordinal: it.Ordinal, Line: it.Line, PMID: a.PMID,
 					Reason: fmt.Sprintf("PMID also at record %d of this input; the later one is kept", prev)})
 			}
-			seen[a.PMID] = it.Record
+			seen[a.PMID] = it.Ordinal
 		}
 		if b.switchesKind(it) {
 			if err := b.flush(ctx, &sum); err != nil {
@@ -160,7 +160,7 @@ func (b *batcher) add(it pubmed.Item) (Skip, bool) {
 	}
 	a := it.Article
 	if reason := unusable(a); reason != "" {
-		return Skip{Record: it.Record, Line: it.Line, PMID: a.PMID, Reason: reason}, false
+		return Skip{Ordinal: it.Ordinal, Line: it.Line, PMID: a.PMID, Reason: reason}, false
 	}
 	b.batch.Puts = append(b.batch.Puts, store.Put{
 		Record: store.Record{Article: *a, Tags: b.lib.tax.Tag(a)},

@@ -27,7 +27,7 @@ type Item struct {
 	Deleted []uint64 // PMIDs of one DeleteCitation element (non-nil, maybe empty); nil for articles
 	Source  []byte   // the record element's exact bytes as in the input (owned by the caller, not reused)
 	Line    int      // 1-based line where the record's element starts
-	Record  int      // 1-based ordinal of the item (record or DeleteCitation) in the input
+	Ordinal int      // 1-based ordinal of the item (record or DeleteCitation) in the input
 }
 
 // Error is returned for malformed input. It names the line, the ordinal of
@@ -35,7 +35,7 @@ type Item struct {
 // article yielded before it (0 when none).
 type Error struct {
 	Line     int
-	Record   int
+	Ordinal  int
 	LastPMID uint64
 	Err      error
 }
@@ -44,9 +44,9 @@ func (e *Error) Error() string {
 	b := make([]byte, 0, 64)
 	b = append(b, "line "...)
 	b = strconv.AppendInt(b, int64(e.Line), 10)
-	if e.Record > 0 {
+	if e.Ordinal > 0 {
 		b = append(b, ", record "...)
-		b = strconv.AppendInt(b, int64(e.Record), 10)
+		b = strconv.AppendInt(b, int64(e.Ordinal), 10)
 	}
 	if e.LastPMID > 0 {
 		b = append(b, " (after PMID "...)
@@ -125,7 +125,7 @@ func (d *Decoder) errAt(line int, err error) error {
 	if d.inRecord {
 		rec = d.record
 	}
-	return &Error{Line: line, Record: rec, LastPMID: d.lastPMID, Err: err}
+	return &Error{Line: line, Ordinal: rec, LastPMID: d.lastPMID, Err: err}
 }
 
 func (d *Decoder) syntaxErr() error {
@@ -311,7 +311,7 @@ func (d *Decoder) readRecord(name []byte) (Item, error) {
 	}
 	src := d.end()
 	d.inRecord = false
-	return Item{Article: a, Source: src, Line: line, Record: d.record}, nil
+	return Item{Article: a, Source: src, Line: line, Ordinal: d.record}, nil
 }
 
 func (d *Decoder) readDeletion() (Item, error) {
@@ -336,7 +336,7 @@ func (d *Decoder) readDeletion() (Item, error) {
 	}
 	src := d.end()
 	d.inRecord = false
-	return Item{Deleted: pmids, Source: src, Line: line, Record: d.record}, nil
+	return Item{Deleted: pmids, Source: src, Line: line, Ordinal: d.record}, nil
 }
 
 // unwrap returns a reader of the XML in r, decompressing gzip.

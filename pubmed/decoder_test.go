@@ -74,8 +74,8 @@ func TestDecode_InputForms(t *testing.T) {
 				var pmids []uint64
 				var deleted []uint64
 				for i, it := range items {
-					if it.Record != i+1 {
-						t.Errorf("item %d: Record = %d", i, it.Record)
+					if it.Ordinal != i+1 {
+						t.Errorf("item %d: Record = %d", i, it.Ordinal)
 					}
 					if it.Article != nil {
 						pmids = append(pmids, it.Article.PMID)
@@ -174,7 +174,7 @@ func TestDecode_ErrorIsSticky(t *testing.T) {
 		t.Fatalf("errors %v then %v, want the same error twice", err1, err2)
 	}
 	var e *Error
-	if !errors.As(err1, &e) || e.Record != 2 || e.LastPMID != 111 {
+	if !errors.As(err1, &e) || e.Ordinal != 2 || e.LastPMID != 111 {
 		t.Errorf("error %#v, want *Error at record 2 after PMID 111", err1)
 	}
 }

@@ -161,11 +161,11 @@ func checkSources(t *testing.T, got decoded) {
 	for _, it := range got.items {
 		i := bytes.Index(got.input[off:], it.Source)
 		if i < 0 || len(it.Source) == 0 {
-			t.Fatalf("record %d: Source (%d bytes) is not in the input after offset %d", it.Record, len(it.Source), off)
+			t.Fatalf("record %d: Source (%d bytes) is not in the input after offset %d", it.Ordinal, len(it.Source), off)
 		}
 		off += i
 		if line := bytes.Count(got.input[:off], []byte("\n")) + 1; line != it.Line {
-			t.Errorf("record %d: Line = %d, Source starts on line %d", it.Record, it.Line, line)
+			t.Errorf("record %d: Line = %d, Source starts on line %d", it.Ordinal, it.Line, line)
 		}
 		off += len(it.Source)
 		if it.Article == nil {
@@ -173,10 +173,10 @@ func checkSources(t *testing.T, got decoded) {
 		}
 		a, err := Parse(it.Source)
 		if err != nil {
-			t.Fatalf("record %d (PMID %d): Parse(Source): %v", it.Record, it.Article.PMID, err)
+			t.Fatalf("record %d (PMID %d): Parse(Source): %v", it.Ordinal, it.Article.PMID, err)
 		}
 		if !reflect.DeepEqual(a, it.Article) {
-			t.Errorf("record %d (PMID %d): Parse(Source) differs from the streamed Article", it.Record, it.Article.PMID)
+			t.Errorf("record %d (PMID %d): Parse(Source) differs from the streamed Article", it.Ordinal, it.Article.PMID)
 		}
 	}
 }

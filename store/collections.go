@@ -14,16 +14,16 @@ import (
 // Collection is a named, ordered list of articles a user keeps for client
 // materials, each with a note.
 type Collection struct {
-	ID      uint64    `json:"id"`
-	Owner   string    `json:"owner"` // the owner's normalised email
-	Name    string    `json:"name"`
-	Created time.Time `json:"created"`
-	Updated time.Time `json:"updated"`
-	Items   []Item    `json:"items"` // in the owner's order
+	ID      uint64           `json:"id"`
+	Owner   string           `json:"owner"` // the owner's normalised email
+	Name    string           `json:"name"`
+	Created time.Time        `json:"created"`
+	Updated time.Time        `json:"updated"`
+	Items   []CollectionItem `json:"items"` // in the owner's order
 }
 
-// Item is one article in a collection.
-type Item struct {
+// CollectionItem is one article in a collection.
+type CollectionItem struct {
 	PMID  uint64    `json:"pmid"`
 	Note  string    `json:"note,omitempty"`
 	Added time.Time `json:"added"`
@@ -90,7 +90,7 @@ func (s *Store) CreateCollection(owner, name string) (Collection, error) {
 		return Collection{}, errors.New("create collection: name is empty")
 	}
 	now := time.Now().UTC()
-	c := Collection{Owner: owner, Name: name, Created: now, Updated: now, Items: []Item{}}
+	c := Collection{Owner: owner, Name: name, Created: now, Updated: now, Items: []CollectionItem{}}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCollections)
 		taken, err := nameTaken(b, owner, name, 0)
@@ -235,7 +235,7 @@ func (s *Store) DeleteCollection(id uint64) error {
 // AddItem appends it to collection id. A zero Added becomes now. A PMID the
 // collection already holds gives an error wrapping ErrExists and changes
 // nothing (its note and place are kept).
-func (s *Store) AddItem(id uint64, it Item) (Collection, error) {
+func (s *Store) AddItem(id uint64, it CollectionItem) (Collection, error) {
 	if it.PMID == 0 {
 		return Collection{}, fmt.Errorf("add to collection %d: PMID is 0", id)
 	}
@@ -296,7 +296,7 @@ func (s *Store) MoveItem(id, pmid uint64, to int) (Collection, error) {
 		to = max(0, min(to, len(c.Items)-1))
 		it := c.Items[from]
 		c.Items = append(c.Items[:from], c.Items[from+1:]...)
-		c.Items = append(c.Items[:to], append([]Item{it}, c.Items[to:]...)...)
+		c.Items = append(c.Items[:to], append([]CollectionItem{it}, c.Items[to:]...)...)
 		return nil
 	})
 }

@@ -14,7 +14,7 @@ func mustCollection(t *testing.T, s *Store, owner, name string, pmids ...uint64)
 		t.Fatalf("CreateCollection(%s, %q): %v", owner, name, err)
 	}
 	for _, p := range pmids {
-		if c, err = s.AddItem(c.ID, Item{PMID: p}); err != nil {
+		if c, err = s.AddItem(c.ID, CollectionItem{PMID: p}); err != nil {
 			t.Fatalf("AddItem(%d): %v", p, err)
 		}
 	}
@@ -122,10 +122,10 @@ func TestCollections_ItemEdits(t *testing.T) {
 		wantErr error
 		want    []uint64
 	}{
-		{"add keeps given time", func() (Collection, error) { return s.AddItem(id, Item{PMID: 44, Note: "n", Added: added}) }, nil, []uint64{11, 22, 33, 44}},
-		{"add duplicate", func() (Collection, error) { return s.AddItem(id, Item{PMID: 22, Note: "dup"}) }, ErrExists, nil},
-		{"add zero pmid", func() (Collection, error) { return s.AddItem(id, Item{}) }, nil, nil},
-		{"add to unknown collection", func() (Collection, error) { return s.AddItem(999, Item{PMID: 1}) }, ErrNotFound, nil},
+		{"add keeps given time", func() (Collection, error) { return s.AddItem(id, CollectionItem{PMID: 44, Note: "n", Added: added}) }, nil, []uint64{11, 22, 33, 44}},
+		{"add duplicate", func() (Collection, error) { return s.AddItem(id, CollectionItem{PMID: 22, Note: "dup"}) }, ErrExists, nil},
+		{"add zero pmid", func() (Collection, error) { return s.AddItem(id, CollectionItem{}) }, nil, nil},
+		{"add to unknown collection", func() (Collection, error) { return s.AddItem(999, CollectionItem{PMID: 1}) }, ErrNotFound, nil},
 		{"move last to first", func() (Collection, error) { return s.MoveItem(id, 44, 0) }, nil, []uint64{44, 11, 22, 33}},
 		{"move first down one", func() (Collection, error) { return s.MoveItem(id, 44, 1) }, nil, []uint64{11, 44, 22, 33}},
 		{"move past the end", func() (Collection, error) { return s.MoveItem(id, 11, 99) }, nil, []uint64{44, 22, 33, 11}},
@@ -167,7 +167,7 @@ func TestCollections_ItemEdits(t *testing.T) {
 	if i := final.Index(22); i < 0 || final.Items[i].Note != "show page 3" {
 		t.Errorf("note of 22 = %+v, want %q", final.Items, "show page 3")
 	}
-	if _, err := s.AddItem(id, Item{PMID: 44, Added: added}); err != nil {
+	if _, err := s.AddItem(id, CollectionItem{PMID: 44, Added: added}); err != nil {
 		t.Fatal(err)
 	}
 	final, _ = s.Collection(id)

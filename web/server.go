@@ -16,8 +16,8 @@ import (
 	"villi/collection"
 	"villi/crawler"
 	"villi/digest"
-	"villi/internal/ratelimit"
 	"villi/library"
+	"villi/ratelimit"
 	"villi/taxonomy"
 )
 

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"villi/fakeeutils"
+	"villi/internal/fakeeutils"
 	"villi/pubmed"
 )
 

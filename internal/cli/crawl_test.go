@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"villi/fakeeutils"
+	"villi/internal/fakeeutils"
 	"villi/internal/fixture"
 	"villi/store"
 )

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"testing"
 
-	"villi/fakeeutils"
+	"villi/internal/fakeeutils"
 	"villi/library"
 	"villi/web"
 )

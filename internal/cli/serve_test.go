@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"villi/fakeeutils"
+	"villi/internal/fakeeutils"
 	"villi/internal/fixture"
 	"villi/library"
 	"villi/store"
