@@ -56,11 +56,11 @@ func commands() []command {
 		{"reindex", "[flags]", "rebuild the search index from the store", runReindex},
 		{"reparse", "[flags]", "decode every record again from its stored XML (after a parser fix)", runReparse},
 		{"retag", "[flags]", "apply the current taxonomy table to every record", runRetag},
-		{"backup", "[flags] FILE", "write a consistent copy of the store while villi runs", runBackup},
+		{"backup", "[flags] FILE", "write a consistent copy of the store, also while villi serve runs", runBackup},
 		{"crawl", "[--since YYYY-MM-DD] [--query NAME]... [--dry-run] [--queries FILE]", "crawl PubMed for the saved queries now", runCrawl},
 		{"digest", "[--dry-run] [--to EMAIL] [--resend-uncertain]", "build and send this week's digests now", runDigest},
 		{"subscription", "add|list|remove [flags]", "manage digest subscribers (add --email E [--condition SLUG]... [--confirmed])", runSubscription},
-		{"user", userUsage, "manage logins: add, passwd, list, remove", runUser},
+		{"user", userUsage, "manage logins: add, passwd, list, remove (also while serve runs)", runUser},
 		{"serve", "[flags]", "serve the web UI and JSON API", runServe},
 		{"cite", "[--style ama|apa|vancouver] PMID...", "print references for records", runCite},
 		{"export", "[--format ris|bibtex|csljson|nbib|csv] PMID...", "export records for reference managers", runExport},
@@ -125,6 +125,7 @@ func printHelp(w io.Writer) {
 
 // config holds the settings every subcommand that opens the library shares.
 type config struct {
+	command     string // the subcommand, for its error messages
 	data        string
 	taxonomy    string
 	lockTimeout time.Duration
@@ -141,7 +142,7 @@ func newFlags(e Env, c command) (*flag.FlagSet, *config) {
 		fmt.Fprintf(e.Stderr, "usage: villi %s %s\n\n%s\n\nflags:\n", c.name, c.usage, c.summary)
 		fs.PrintDefaults()
 	}
-	cfg := &config{redact: secrets(e)}
+	cfg := &config{command: c.name, redact: secrets(e)}
 	fs.StringVar(&cfg.data, "data", envOr(e, "VILLI_DATA", defaultDataDir(e)), "data directory (env VILLI_DATA)")
 	fs.StringVar(&cfg.taxonomy, "taxonomy", e.Getenv("VILLI_TAXONOMY"), "taxonomy table file replacing the built-in one (env VILLI_TAXONOMY)")
 	fs.DurationVar(&cfg.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another villi process to release the data directory")
@@ -212,7 +213,11 @@ func (c *config) open(ctx context.Context, progress func(int)) (*library.Library
 		}
 		opts.Taxonomy = t
 	}
-	return library.Open(ctx, c.data, opts)
+	lib, err := library.Open(ctx, c.data, opts)
+	if err != nil {
+		return nil, c.explainLocked(ctx, err)
+	}
+	return lib, nil
 }
 
 // lookup returns the command named name (for its flag set).

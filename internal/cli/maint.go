@@ -151,12 +151,12 @@ func runBackup(ctx context.Context, e Env, args []string) error {
 	if len(rest) != 1 {
 		return fmt.Errorf("%w: name one backup file", errUsage)
 	}
-	lib, err := cfg.open(ctx, nil)
+	m, done, err := cfg.maintain(ctx)
 	if err != nil {
 		return err
 	}
-	defer lib.Close()
-	n, err := lib.Backup(ctx, rest[0])
+	defer done()
+	n, err := m.Backup(ctx, rest[0])
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"villi/account"
+	"villi/control"
 	"villi/crawler"
 	"villi/digest"
 	"villi/library"
@@ -116,6 +117,16 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		return err
 	}
 
+	// The control socket lets `villi backup` and `villi user` work while
+	// serve holds the data directory. Serving matters more: without the
+	// socket those commands are refused as before, saying serve holds it.
+	ctl, err := control.Start(lib.Dir(), control.NewService(lib, accounts), log)
+	if err != nil {
+		log.Warn("no control socket: villi backup and villi user cannot reach this serve", "err", err)
+	} else {
+		log.Info("control socket for villi backup and villi user", "path", ctl.Addr())
+	}
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("villi serve: ready", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String()+"/",
@@ -133,8 +144,16 @@ func runServe(ctx context.Context, e Env, args []string) error {
 			err = fmt.Errorf("shut down http server: %w", err)
 		}
 	}
-	// The HTTP server stops first, then the background jobs; the library
-	// closes last (deferred), when nothing uses it any more.
+	// The HTTP server and the control socket stop first, then the
+	// background jobs; the library closes last (deferred), when nothing
+	// uses it any more.
+	if ctl != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		if cerr := ctl.Shutdown(sctx); cerr != nil {
+			log.Warn("villi serve: control socket did not stop cleanly", "err", cerr)
+		}
+		cancel()
+	}
 	jobs.Shutdown()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

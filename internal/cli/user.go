@@ -13,7 +13,6 @@ import (
 	"golang.org/x/term"
 
 	"villi/account"
-	"villi/collection"
 	"villi/store"
 )
 
@@ -62,18 +61,15 @@ func runUser(ctx context.Context, e Env, args []string) error {
 		}
 	}
 
-	lib, err := cfg.open(ctx, nil)
+	// While serve runs, serve does it (through its control socket).
+	m, done, err := cfg.maintain(ctx)
 	if err != nil {
 		return err
 	}
-	defer lib.Close()
-	acc, err := account.New(lib.DB(), account.Config{})
-	if err != nil {
-		return err
-	}
+	defer done()
 	switch action {
 	case "add":
-		u, err := acc.AddUser(ctx, rest[0], password, *admin)
+		u, err := m.AddUser(ctx, rest[0], password, *admin)
 		if errors.Is(err, store.ErrExists) {
 			return fmt.Errorf("%w; use `villi user passwd %s` to change the password", err, store.NormalizeEmail(rest[0]))
 		}
@@ -86,32 +82,29 @@ func runUser(ctx context.Context, e Env, args []string) error {
 		}
 		fmt.Fprintf(e.Stdout, "added %s %s\n", role, u.Email)
 	case "passwd":
-		if err := acc.SetPassword(ctx, rest[0], password); err != nil {
+		if err := m.SetPassword(ctx, rest[0], password); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.Stdout, "password changed for %s; their sessions were ended\n", store.NormalizeEmail(rest[0]))
 	case "remove":
 		email := store.NormalizeEmail(rest[0])
-		if err := acc.RemoveUser(ctx, email); err != nil {
-			return err
-		}
-		cs, err := collection.New(lib.DB()).List(ctx, store.User{Email: email})
+		kept, err := m.RemoveUser(ctx, email)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.Stdout, "removed %s", email)
-		if len(cs) > 0 {
-			fmt.Fprintf(e.Stdout, "; %s kept", plural(len(cs), "collection"))
+		if kept > 0 {
+			fmt.Fprintf(e.Stdout, "; %s kept", plural(kept, "collection"))
 		}
 		fmt.Fprintln(e.Stdout)
 	case "list":
-		return listUsers(ctx, e, acc, collection.New(lib.DB()))
+		return listUsers(ctx, e, m)
 	}
 	return nil
 }
 
-func listUsers(ctx context.Context, e Env, acc *account.Service, colls *collection.Service) error {
-	users, err := acc.Users(ctx)
+func listUsers(ctx context.Context, e Env, m maintainer) error {
+	users, err := m.Users(ctx)
 	if err != nil {
 		return err
 	}
@@ -122,15 +115,11 @@ func listUsers(ctx context.Context, e Env, acc *account.Service, colls *collecti
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EMAIL\tROLE\tCREATED\tCOLLECTIONS")
 	for _, u := range users {
-		cs, err := colls.List(ctx, u)
-		if err != nil {
-			return err
-		}
 		role := "user"
 		if u.Admin {
 			role = "admin"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", u.Email, role, u.Created.Format("2006-01-02"), len(cs))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", u.Email, role, u.Created.Format("2006-01-02"), u.Collections)
 	}
 	return tw.Flush()
 }
