@@ -21,22 +21,7 @@ func TestSearch_AddedWindowBoundsBothEnds(t *testing.T) {
 		at   time.Time
 		recs []store.Record
 	}{{w1, synthetic(20, 1, 1)}, {w2, synthetic(15, 100, 2)}, {w3, synthetic(10, 200, 3)}} {
-		batch := store.Batch{Now: b.at}
-		for _, r := range b.recs {
-			batch.Puts = append(batch.Puts, store.Put{Record: r})
-		}
-		res, err := s.Apply(context.Background(), batch)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []uint64
-		for _, r := range res {
-			ids = append(ids, r.PMID)
-		}
-		stored, _ := s.GetMany(ids)
-		if err := ix.Apply(context.Background(), stored, nil, res[len(res)-1].Seq); err != nil {
-			t.Fatal(err)
-		}
+		ingestAt(t, s, ix, b.at, b.recs)
 	}
 	tests := []struct {
 		name         string

@@ -201,3 +201,28 @@ func ctxTimeout(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// ingestAt stores recs in one batch stamped at (their Added time) and
+// indexes what the store kept.
+func ingestAt(t testing.TB, s *store.Store, ix *Index, at time.Time, recs []store.Record) {
+	t.Helper()
+	batch := store.Batch{Now: at}
+	for _, r := range recs {
+		batch.Puts = append(batch.Puts, store.Put{Record: r})
+	}
+	res, err := s.Apply(context.Background(), batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]uint64, len(res))
+	for i, r := range res {
+		ids[i] = r.PMID
+	}
+	stored, err := s.GetMany(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Apply(context.Background(), stored, nil, res[len(res)-1].Seq); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -18,7 +18,6 @@ import (
 	"villi/control"
 	"villi/internal/fixture"
 	"villi/library"
-	"villi/store"
 )
 
 // liveChildEnv makes the test binary a `villi serve` on the named data
@@ -159,15 +158,7 @@ func TestServe_BackupAndUsersWorkWhileServing(t *testing.T) {
 	}
 
 	// The password serve set is the one stored.
-	st, err := store.Open(filepath.Join(data, "villi.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	u, err := st.User("ada@example.org")
-	if err != nil || !u.Admin {
-		t.Fatalf("stored ada: %+v, %v; want an admin", u, err)
-	}
+	u := storedAdmin(t, data, "ada@example.org")
 	if err := bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(second)); err != nil {
 		t.Errorf("stored hash does not match the password set while serving: %v", err)
 	}

@@ -18,16 +18,7 @@ import (
 // hourly overdue check does not send a digest hours before the cron entry
 // would.
 func TestDigestService_UsesTheSchedulersZone(t *testing.T) {
-	lib, err := library.Open(context.Background(), t.TempDir(), library.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
-	long := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := lib.DB().PutSubscription(&store.Subscription{Email: "a@example.org", EmptyWeek: store.EmptyWeekSend,
-		Confirmed: true, Created: long, ConfirmedAt: long, LastSent: long}); err != nil {
-		t.Fatal(err)
-	}
+	lib := libWithLongConfirmedSub(t)
 	env := map[string]string{"VILLI_SMTP_URL": "smtp://127.0.0.1:25", "VILLI_MAIL_FROM": "villi@example.org", "VILLI_TZ": "America/New_York"}
 	e := Env{Getenv: func(k string) string { return env[k] }, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
 	set, err := schedule.FromEnv(e.Getenv) // as serve reads it
@@ -57,16 +48,7 @@ func TestDigestService_UsesTheSchedulersZone(t *testing.T) {
 // VILLI_DIGEST_SPEC moves the digest's due time for the overdue check as it
 // moves the cron entry: the digest gets the spec serve read, not a default.
 func TestDigestService_UsesTheSchedulersSpec(t *testing.T) {
-	lib, err := library.Open(context.Background(), t.TempDir(), library.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
-	long := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if err := lib.DB().PutSubscription(&store.Subscription{Email: "a@example.org", EmptyWeek: store.EmptyWeekSend,
-		Confirmed: true, Created: long, ConfirmedAt: long, LastSent: long}); err != nil {
-		t.Fatal(err)
-	}
+	lib := libWithLongConfirmedSub(t)
 	env := map[string]string{"VILLI_SMTP_URL": "smtp://127.0.0.1:25", "VILLI_MAIL_FROM": "villi@example.org",
 		"VILLI_TZ": "America/New_York", "VILLI_DIGEST_SPEC": "0 2 * * 1"}
 	e := Env{Getenv: func(k string) string { return env[k] }, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
@@ -89,4 +71,21 @@ func TestDigestService_UsesTheSchedulersSpec(t *testing.T) {
 	if due, err := svc.Overdue(sunday); err != nil || !due {
 		t.Errorf("Overdue(%s) = %v, %v; want true: weeks are New York's", sunday, due, err)
 	}
+}
+
+// libWithLongConfirmedSub opens a library holding one subscription,
+// confirmed and last sent long ago, that wants a digest even when empty.
+func libWithLongConfirmedSub(t *testing.T) *library.Library {
+	t.Helper()
+	lib, err := library.Open(context.Background(), t.TempDir(), library.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lib.Close() })
+	long := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := lib.DB().PutSubscription(&store.Subscription{Email: "a@example.org", EmptyWeek: store.EmptyWeekSend,
+		Confirmed: true, Created: long, ConfirmedAt: long, LastSent: long}); err != nil {
+		t.Fatal(err)
+	}
+	return lib
 }

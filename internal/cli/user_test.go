@@ -59,15 +59,7 @@ func TestUser_AddFromStdinThenLogin(t *testing.T) {
 
 	// What the command stored works for login: the first stdin line without
 	// its CRLF, at the default cost.
-	st, err := store.Open(filepath.Join(data, "villi.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	u, err := st.User("ada@example.org")
-	if err != nil || !u.Admin {
-		t.Fatalf("stored user %+v, %v; want an admin", u, err)
-	}
+	u := storedAdmin(t, data, "ada@example.org")
 	if c, _ := bcrypt.Cost(u.PasswordHash); c != account.DefaultBcryptCost {
 		t.Errorf("hash cost %d, want the default %d", c, account.DefaultBcryptCost)
 	}
@@ -155,4 +147,20 @@ func TestUser_PasswdListRemove(t *testing.T) {
 	if strings.Contains(out, "bob@") {
 		t.Errorf("bob still listed after remove:\n%s", out)
 	}
+}
+
+// storedAdmin reads a user from the data directory's store (no library
+// open) and fails unless it is an administrator.
+func storedAdmin(t *testing.T, data, email string) store.User {
+	t.Helper()
+	st, err := store.Open(filepath.Join(data, "villi.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, err := st.User(email)
+	if err != nil || !u.Admin {
+		t.Fatalf("stored %s: %+v, %v; want an admin", email, u, err)
+	}
+	return u
 }
