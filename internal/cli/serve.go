@@ -133,9 +133,16 @@ func runServe(ctx context.Context, e Env, args []string) error {
 			err = fmt.Errorf("shut down http server: %w", err)
 		}
 	}
-	// The HTTP server stops first, then the background jobs; the library
-	// closes last (deferred), when nothing uses it any more.
+	// The HTTP server stops first, then the background jobs and the
+	// confirmation mails its sign-ups queued (sent, if the mail server
+	// answers in time); the library closes last (deferred), when nothing
+	// uses it any more.
 	jobs.Shutdown()
+	if mails != nil {
+		mctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		mails.Shutdown(mctx)
+		cancel()
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
