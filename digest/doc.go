@@ -82,6 +82,17 @@
 // Temporary failures (a 4xx reply, a network error) are retried within a run
 // with exponential backoff; permanent ones (5xx) fail the entry at once.
 //
+// # Confirmation mails
+//
+// Subscribe stores the sign-up and queues its confirmation mail for a few
+// background workers, so a sign-up page never waits on the mail server; a
+// sign-up repeated while its mail is queued queues nothing more. The queue is
+// in memory: a mail given up on is logged, and since ConfirmSent is recorded
+// only once the server accepted it, the next sign-up of the address sends
+// it. Shutdown stops taking sign-ups, lets the queue drain until its context
+// ends and then cuts off what still waits on the server. Add (the admin's
+// command) sends at once, within Config.Timeout.
+//
 // # Security
 //
 // Confirm, manage and unsubscribe links carry tokens signed with HMAC-SHA256

@@ -33,6 +33,8 @@ const (
 // Make exactly one per open library and share it (scheduler, start-up
 // catch-up, web pages): it serialises runs with a mutex, and a run reads a
 // send-log entry left "sending" or "committing" as the trace of a crash.
+// Sign-ups queue their confirmation mails for its workers: Shutdown stops
+// them when the web pages are gone.
 type Service struct {
 	lib   *library.Library
 	st    *store.Store
@@ -43,7 +45,8 @@ type Service struct {
 	smtp  *smtpTarget   // nil until configured
 	sleep func(ctx context.Context, d time.Duration) error
 
-	runMu sync.Mutex
+	runMu    sync.Mutex
+	confirms *confirmQueue
 }
 
 // New checks cfg and returns a Service over lib. The SMTP URL and sender may
@@ -67,7 +70,7 @@ func New(lib *library.Library, cfg Config) (*Service, error) {
 	if cfg.Handouts == nil {
 		cfg.Handouts = collectionHandouts{st: lib.DB(), baseURL: cfg.BaseURL}
 	}
-	s := &Service{lib: lib, st: lib.DB(), cfg: cfg, sleep: sleepCtx}
+	s := &Service{lib: lib, st: lib.DB(), cfg: cfg, sleep: sleepCtx, confirms: newConfirmQueue()}
 	if len(cfg.Secret) == 0 {
 		sec, err := lib.DB().Secret("digest")
 		if err != nil {

@@ -6,8 +6,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/textproto"
 	"strings"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -45,6 +47,13 @@ type session struct {
 	svc    *Service
 	client *gomail.Client
 	conn   *smtp.Client
+
+	// go-mail honours a context only while dialling, and its client holds
+	// a lock while it waits for a reply, so abort closes the TCP connection
+	// underneath to end a wait on a server that never answers.
+	mu      sync.Mutex
+	raw     net.Conn
+	aborted bool
 }
 
 func (s *Service) newSession() (*session, error) {
@@ -55,6 +64,7 @@ func (s *Service) newSession() (*session, error) {
 		return nil, errors.New("no sender configured (set VILLI_MAIL_FROM, e.g. \"villi <digest@example.org>\")")
 	}
 	t := s.smtp
+	se := &session{svc: s}
 	opts := []gomail.Option{gomail.WithPort(t.port), gomail.WithTimeout(s.cfg.Timeout), gomail.WithHELO(s.mailDomain())}
 	tlsCfg := s.cfg.TLSConfig
 	if tlsCfg == nil {
@@ -69,6 +79,13 @@ func (s *Service) newSession() (*session, error) {
 	default:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
 	}
+	if !t.implicitTLS {
+		// With a dial function of its own go-mail skips its implicit-TLS
+		// dial and treats the line as unencrypted when picking the login
+		// mechanism, so smtps keeps go-mail's dial and can only be
+		// aborted until its handshake is done.
+		opts = append(opts, gomail.WithDialContextFunc(se.dial))
+	}
 	if t.user != "" {
 		// Off this machine the strongest mechanism the server offers over
 		// TLS; on it (a local relay) PLAIN, even without TLS.
@@ -82,7 +99,37 @@ func (s *Service) newSession() (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SMTP client for %s: %w", t.redacted, err)
 	}
-	return &session{svc: s, client: c}, nil
+	se.client = c
+	return se, nil
+}
+
+// dial opens the TCP connection and keeps it for abort.
+func (se *session) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	if se.aborted {
+		c.Close()
+		return nil, errors.New("sending was stopped")
+	}
+	se.raw = c
+	return c, nil
+}
+
+// abort ends whatever the session is waiting for, now and for good: the
+// connection is closed under go-mail and no new one is opened. It may be
+// called from another goroutine (context.AfterFunc).
+func (se *session) abort() {
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	se.aborted = true
+	if se.raw != nil {
+		se.raw.Close()
+	}
 }
 
 // connect opens the SMTP session if it is not open.

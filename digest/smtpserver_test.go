@@ -51,6 +51,10 @@ type testSMTP struct {
 	// onMail runs at each MAIL FROM; afterData after a message was
 	// stored, before the reply.
 	onMail, afterData func()
+	// hung makes the server accept TCP and say nothing, as a mail server
+	// that hangs, until answer is called.
+	hung bool
+	gate *gate
 
 	srv *smtp.Server
 	ln  net.Listener
@@ -94,10 +98,92 @@ func (s *testSMTP) start() {
 		s.t.Fatalf("smtp listen %s: %v", s.addr, err)
 	}
 	s.addr = ln.Addr().String()
+	if s.hung {
+		s.gate = newGate(ln)
+		ln = s.gate
+	}
 	s.mu.Lock()
 	s.srv, s.ln = srv, ln
 	s.mu.Unlock()
 	go srv.Serve(ln)
+}
+
+// answer ends a hung server's silence: the connections it holds get their
+// greeting, and so do new ones.
+func (s *testSMTP) answer() { s.gate.open() }
+
+// gate is a listener that accepts connections at once but hands them to the
+// SMTP server only when opened; until then the client hears nothing.
+type gate struct {
+	net.Listener
+	conns  chan net.Conn
+	opened chan struct{}
+	once   sync.Once
+
+	mu   sync.Mutex
+	held []net.Conn
+}
+
+func newGate(ln net.Listener) *gate {
+	g := &gate{Listener: ln, conns: make(chan net.Conn, 64), opened: make(chan struct{})}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				close(g.conns)
+				return
+			}
+			g.mu.Lock()
+			g.held = append(g.held, c)
+			g.mu.Unlock()
+			g.conns <- c
+		}
+	}()
+	return g
+}
+
+func (g *gate) Accept() (net.Conn, error) {
+	<-g.opened
+	c, ok := <-g.conns
+	if !ok {
+		return nil, net.ErrClosed
+	}
+	return c, nil
+}
+
+func (g *gate) open() { g.once.Do(func() { close(g.opened) }) }
+
+// Close also releases an Accept waiting for the gate and hangs up on the
+// connections it held.
+func (g *gate) Close() error {
+	g.open()
+	err := g.Listener.Close()
+	for _, c := range g.accepted() {
+		c.Close()
+	}
+	return err
+}
+
+// accepted returns the connections accepted so far, answered or not.
+func (g *gate) accepted() []net.Conn {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]net.Conn(nil), g.held...)
+}
+
+// waitAccepted waits until n connections came in.
+func (g *gate) waitAccepted(t testing.TB, n int) []net.Conn {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if cs := g.accepted(); len(cs) >= n {
+			return cs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d connections to the mail server after 10s, want %d", len(g.accepted()), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // stop closes the server: connections are refused until start.

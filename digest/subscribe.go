@@ -106,16 +106,33 @@ func (u SignUp) apply(sub *store.Subscription) {
 }
 
 // Subscribe starts a double opt-in: it stores an unconfirmed subscription
-// and mails a signed confirmation link. Nothing else is ever sent to an
-// unconfirmed address. For an address that is already confirmed it changes
-// nothing and mails a "you are already subscribed" note with the manage link
-// instead, so the page must say the same thing in every case ("check your
-// inbox") and reveal nobody's subscription. A sign-up repeated within minutes
-// returns ErrTooSoon without mailing again.
+// and queues a mail with a signed confirmation link, which a worker sends in
+// the background (Shutdown stops the workers). Nothing else is ever sent to
+// an unconfirmed address. For an address that is already confirmed it
+// changes nothing and mails a "you are already subscribed" note with the
+// manage link instead, so the page must say the same thing in every case
+// ("check your inbox") and reveal nobody's subscription. A sign-up repeated
+// within minutes of a sent mail returns ErrTooSoon; one repeated while the
+// mail is still queued queues nothing more. A mail that cannot be sent is
+// logged, and the next sign-up of the address sends it again.
 func (s *Service) Subscribe(ctx context.Context, u SignUp) error {
-	u, err := s.Validate(u)
+	if err := s.canSend(); err != nil {
+		return err
+	}
+	sub, err := s.signUp(u)
 	if err != nil {
 		return err
+	}
+	return s.enqueue(sub)
+}
+
+// signUp stores what a valid sign-up asks for: a new unconfirmed
+// subscription, or the latest form over a still unconfirmed one. A
+// confirmed subscription is left as it is.
+func (s *Service) signUp(u SignUp) (store.Subscription, error) {
+	u, err := s.Validate(u)
+	if err != nil {
+		return store.Subscription{}, err
 	}
 	now := s.cfg.Clock()
 	sub, err := s.st.SubscriptionByEmail(u.Email)
@@ -124,44 +141,29 @@ func (s *Service) Subscribe(ctx context.Context, u SignUp) error {
 		sub = store.Subscription{Email: u.Email, Created: now}
 		u.apply(&sub)
 		if err := s.st.PutSubscription(&sub); err != nil {
-			return fmt.Errorf("subscribe %s: %w", u.Email, err)
+			return store.Subscription{}, fmt.Errorf("subscribe %s: %w", u.Email, err)
 		}
 	case err != nil:
-		return fmt.Errorf("subscribe %s: %w", u.Email, err)
+		return store.Subscription{}, fmt.Errorf("subscribe %s: %w", u.Email, err)
 	case now.Sub(sub.ConfirmSent) < resendAfter:
-		return ErrTooSoon
+		return store.Subscription{}, ErrTooSoon
 	case !sub.Confirmed:
 		// Still unconfirmed: the latest form wins.
 		if sub, err = s.st.UpdateSubscription(sub.ID, func(x *store.Subscription) error { u.apply(x); return nil }); err != nil {
-			return fmt.Errorf("subscribe %s: %w", u.Email, err)
+			return store.Subscription{}, fmt.Errorf("subscribe %s: %w", u.Email, err)
 		}
 	}
-	if err := s.sendConfirmation(ctx, &sub, now); err != nil {
-		return err
-	}
-	_, err = s.st.UpdateSubscription(sub.ID, func(x *store.Subscription) error { x.ConfirmSent = now; return nil })
-	return err
+	return sub, nil
 }
 
-// sendConfirmation mails the confirmation link, or for a confirmed address
-// the manage link.
-func (s *Service) sendConfirmation(ctx context.Context, sub *store.Subscription, now time.Time) error {
-	m, err := s.confirmation(sub, now)
-	if err != nil {
-		return err
+// canSend says what is missing before a sign-up is taken whose mail could
+// never go out.
+func (s *Service) canSend() error {
+	if s.smtp == nil {
+		return errors.New("no SMTP server configured (set VILLI_SMTP_URL, e.g. smtp://user:pass@mail.example.org:587)")
 	}
-	msg, err := s.mailMsg(m, now, false)
-	if err != nil {
-		return err
-	}
-	se, err := s.newSession()
-	if err != nil {
-		return err
-	}
-	defer se.close()
-	// A person waits on the page: one quick retry, then an error she sees.
-	if e := s.deliverWithRetry(ctx, se, msg, hooks{attempts: 2}); e != nil {
-		return fmt.Errorf("confirmation mail to %s: %w", sub.Email, e)
+	if s.from == nil {
+		return errors.New("no sender configured (set VILLI_MAIL_FROM, e.g. \"villi <digest@example.org>\")")
 	}
 	return nil
 }
@@ -294,10 +296,15 @@ func (s *Service) Add(ctx context.Context, u SignUp, confirmed bool) (store.Subs
 		return store.Subscription{}, fmt.Errorf("%s: %w (remove it first, or let the subscriber change it through the manage link)", u.Email, store.ErrExists)
 	}
 	if !confirmed {
-		if err := s.Subscribe(ctx, u); err != nil {
+		// The admin waits at a terminal: the mail goes now, not queued.
+		sub, err := s.signUp(u)
+		if err != nil {
 			return store.Subscription{}, err
 		}
-		return s.st.SubscriptionByEmail(u.Email)
+		if err := s.sendConfirmationNow(ctx, sub.ID); err != nil {
+			return store.Subscription{}, err
+		}
+		return s.st.Subscription(sub.ID)
 	}
 	now := s.cfg.Clock()
 	sub := store.Subscription{Email: u.Email, Created: now, Confirmed: true, ConfirmedAt: now, LastSent: now}

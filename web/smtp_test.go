@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log"
 	"mime"
@@ -10,6 +11,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +30,8 @@ type mailSink struct {
 	addr string
 	mu   sync.Mutex
 	msgs []sunkMail
+	// answer ends the silence of a sink started hung; nil otherwise.
+	answer func()
 }
 
 // sunkMail is one accepted message: its recipients and decoded parts.
@@ -39,7 +43,14 @@ type sunkMail struct {
 	HTML    string
 }
 
-func startMailSink(t testing.TB) *mailSink {
+func startMailSink(t testing.TB) *mailSink { return startSink(t, false) }
+
+// startHungSink starts a sink that accepts TCP and says nothing, as a mail
+// server that hangs, until its answer is called; then the connections it
+// held get their greeting.
+func startHungSink(t testing.TB) *mailSink { return startSink(t, true) }
+
+func startSink(t testing.TB, hung bool) *mailSink {
 	t.Helper()
 	sink := &mailSink{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
@@ -48,14 +59,34 @@ func startMailSink(t testing.TB) *mailSink {
 	srv.Domain = "localhost"
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	var ln net.Listener
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("smtp listen: %v", err)
 	}
 	sink.addr = ln.Addr().String()
+	if hung {
+		h := &heldListener{Listener: ln, opened: make(chan struct{})}
+		sink.answer = func() { h.once.Do(func() { close(h.opened) }) }
+		ln = h
+		t.Cleanup(sink.answer)
+	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return sink
+}
+
+// heldListener accepts connections (the kernel does) but hands none to the
+// SMTP server before opened is closed.
+type heldListener struct {
+	net.Listener
+	opened chan struct{}
+	once   sync.Once
+}
+
+func (h *heldListener) Accept() (net.Conn, error) {
+	<-h.opened
+	return h.Listener.Accept()
 }
 
 func (s *mailSink) url() string { return "smtp://" + s.addr }
@@ -66,19 +97,27 @@ func (s *mailSink) messages() []sunkMail {
 	return append([]sunkMail(nil), s.msgs...)
 }
 
-// last returns the newest message to addr, failing the test without one.
-func (s *mailSink) last(t testing.TB, addr string) sunkMail {
+// nth waits for the nth mail to addr (1 is the first) and returns it,
+// failing the test when it has not come within 10 s: sign-ups queue their
+// mail and return.
+func (s *mailSink) nth(t testing.TB, addr string, n int) sunkMail {
 	t.Helper()
-	msgs := s.messages()
-	for i := len(msgs) - 1; i >= 0; i-- {
-		for _, to := range msgs[i].To {
-			if strings.EqualFold(to, addr) {
-				return msgs[i]
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var to []sunkMail
+		for _, m := range s.messages() {
+			if slices.ContainsFunc(m.To, func(a string) bool { return strings.EqualFold(a, addr) }) {
+				to = append(to, m)
 			}
 		}
+		if len(to) >= n {
+			return to[n-1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d mails to %s after 10 s, want %d", len(to), addr, n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	t.Fatalf("no mail to %s among %d", addr, len(msgs))
-	return sunkMail{}
 }
 
 type sinkSession struct {
@@ -224,5 +263,10 @@ func newDigest(t testing.TB, lib *library.Library, sink *mailSink, clock *testCl
 	if err != nil {
 		t.Fatalf("digest.New: %v", err)
 	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		svc.Shutdown(ctx)
+	})
 	return svc
 }

@@ -37,7 +37,7 @@ func TestBrowser_DigestSignUp(t *testing.T) {
 		t.Errorf("stored %s", got)
 	}
 
-	confirm, _ := mailLink(t, rg.sink.last(t, "browser@example.org"), digest.PathConfirm)
+	confirm, _ := mailLink(t, rg.sink.nth(t, "browser@example.org", 1), digest.PathConfirm)
 	step(t, ctx, "open the confirmation link", chromedp.Navigate(rg.srv.URL+confirm))
 	clickAndLoad(t, ctx, "confirm", chromedp.CSS(`form[action="/subscribe/confirm"] button`))
 	if h := value(t, ctx, "heading", chromedp.Text(chromedp.CSS("h1"))); !strings.Contains(h, "confirmed") {

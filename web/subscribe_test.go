@@ -109,7 +109,7 @@ func TestSubscribe_LifeCycle(t *testing.T) {
 	}
 
 	// The confirmation link shows a button; opening it confirms nothing.
-	confirmPath, confirmTok := mailLink(t, rg.sink.last(t, "anna@example.org"), digest.PathConfirm)
+	confirmPath, confirmTok := mailLink(t, rg.sink.nth(t, "anna@example.org", 1), digest.PathConfirm)
 	resp, body = fetch(t, c, rg.srv.URL, confirmPath)
 	wantStatus(t, "open the confirmation link", resp, body, 200, `action="/subscribe/confirm"`, "Confirm my subscription")
 	if sub, _ = st.Subscription(sub.ID); sub.Confirmed {
@@ -125,7 +125,7 @@ func TestSubscribe_LifeCycle(t *testing.T) {
 	rg.clock.add(time.Hour)
 	resp, body = submit(t, c, rg.srv.URL, "/subscribe", url.Values{"email": {"anna@example.org"}})
 	wantStatus(t, "sign up again", resp, body, 200, "Check your inbox")
-	managePath, manageTok := mailLink(t, rg.sink.last(t, "anna@example.org"), digest.PathManage)
+	managePath, manageTok := mailLink(t, rg.sink.nth(t, "anna@example.org", 2), digest.PathManage)
 	resp, body = fetch(t, c, rg.srv.URL, managePath)
 	wantStatus(t, "open the manage link", resp, body, 200, "anna@example.org", `value="celiac" checked`,
 		`value="microbiome" checked`, `value="rct" selected`, `value="zonulin OR gluten"`, `value="skip" checked`)
@@ -230,7 +230,8 @@ func TestSubscribe_SameAnswerForEveryAddress(t *testing.T) {
 		}
 	}
 	// One confirmation to the new address (not two), the manage note to the
-	// confirmed one.
+	// confirmed one: Shutdown returns when what was queued is sent.
+	rg.svc.Shutdown(t.Context())
 	var toNew, toConfirmed int
 	for _, m := range rg.sink.messages() {
 		switch m.To[0] {
@@ -275,6 +276,7 @@ func TestSubscribe_FieldErrors(t *testing.T) {
 	if subs, _ := rg.lib.DB().Subscriptions(); len(subs) != 0 {
 		t.Errorf("refused sign-ups stored %d subscriptions", len(subs))
 	}
+	rg.svc.Shutdown(t.Context()) // sends whatever was queued
 	if n := len(rg.sink.messages()); n != 0 {
 		t.Errorf("refused sign-ups sent %d mails", n)
 	}
@@ -316,7 +318,7 @@ func TestDigestLinks_BadAndExpiredTokens(t *testing.T) {
 	if err := rg.svc.Subscribe(ctx, digest.SignUp{Email: "late@example.org"}); err != nil {
 		t.Fatal(err)
 	}
-	_, confirmTok := mailLink(t, rg.sink.last(t, "late@example.org"), digest.PathConfirm)
+	_, confirmTok := mailLink(t, rg.sink.nth(t, "late@example.org", 1), digest.PathConfirm)
 	// A confirmed subscription and its manage token.
 	gone, err := rg.svc.Add(ctx, digest.SignUp{Email: "gone@example.org"}, true)
 	if err != nil {
@@ -538,4 +540,39 @@ func mustRequest(t *testing.T, method, u string) *http.Request {
 		t.Fatal(err)
 	}
 	return req
+}
+
+// A mail server that accepts and never answers must not hold the sign-up
+// page: it answers at once that the mail is on its way, a second try
+// meanwhile sends nothing more, and when the server answers the mail
+// arrives once and its link confirms.
+func TestSubscribe_HungMailServerDoesNotHoldThePage(t *testing.T) {
+	lib := newLibrary(t, 5)
+	sink := startHungSink(t)
+	clock := &testClock{t: rigStart}
+	svc := newDigest(t, lib, sink, clock) // 5 s per SMTP attempt
+	srv := newServer(t, lib, Options{Digest: svc})
+	// Shorter than one SMTP attempt: a page that waits on the mail fails.
+	c := browserClient(t)
+	c.Timeout = 2 * time.Second
+
+	for _, what := range []string{"sign up", "sign up again while the mail waits"} {
+		resp, body := submit(t, c, srv.URL, "/subscribe", url.Values{"email": {"patient@example.org"}})
+		wantStatus(t, what, resp, body, 200, "Check your inbox", "is on its way")
+	}
+	if n := len(sink.messages()); n != 0 {
+		t.Fatalf("%d mails from a server that has not answered", n)
+	}
+
+	sink.answer()
+	confirmPath, confirmTok := mailLink(t, sink.nth(t, "patient@example.org", 1), digest.PathConfirm)
+	resp, body := fetch(t, c, srv.URL, confirmPath)
+	wantStatus(t, "open the confirmation link", resp, body, 200, "Confirm my subscription")
+	resp, body = submit(t, c, srv.URL, digest.PathConfirm, url.Values{"token": {confirmTok}})
+	wantStatus(t, "confirm", resp, body, 200, "Your subscription is confirmed")
+
+	svc.Shutdown(t.Context()) // whatever else was queued is sent now
+	if n := len(sink.messages()); n != 1 {
+		t.Errorf("%d mails to patient@example.org, want exactly 1", n)
+	}
 }

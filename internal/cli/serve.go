@@ -145,8 +145,9 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		}
 	}
 	// The HTTP server and the control socket stop first, then the
-	// background jobs; the library closes last (deferred), when nothing
-	// uses it any more.
+	// background jobs and the confirmation mails its sign-ups queued (sent,
+	// if the mail server answers in time); the library closes last
+	// (deferred), when nothing uses it any more.
 	if ctl != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		if cerr := ctl.Shutdown(sctx); cerr != nil {
@@ -155,6 +156,11 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		cancel()
 	}
 	jobs.Shutdown()
+	if mails != nil {
+		mctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		mails.Shutdown(mctx)
+		cancel()
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
