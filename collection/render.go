@@ -39,6 +39,9 @@ type Entry struct {
 	Note  string
 	Added time.Time
 	Flags []Flag // most serious first; empty for a sound reference
+	// FullText is the free full text at PMC as of the list's Generated
+	// time; "" when there is none.
+	FullText string
 }
 
 // Serious reports whether the entry carries a flag other than an erratum.
@@ -84,6 +87,7 @@ func (s *Service) References(ctx context.Context, u store.User, id uint64, style
 			var h string
 			e.Text, h = cite.BareReference(style, e.Article)
 			e.HTML = template.HTML(h) // cite escapes; the title subset is the decoder's safe HTML
+			e.FullText = e.Article.FreeFullText(l.Generated)
 		} else {
 			e.Text = fmt.Sprintf("PMID %d (no longer in the library).", it.PMID)
 			e.HTML = template.HTML(html.EscapeString(e.Text))

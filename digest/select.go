@@ -31,6 +31,9 @@ type Study struct {
 	ArticleURL  string // the villi article page
 	PubMedURL   string
 	DOIURL      string // "" without a DOI
+	// FullTextURL is the free full text at PMC as of the window's end, so
+	// a resent digest says the same; "" when there is none.
+	FullTextURL string
 	Added       time.Time
 	Entrez      time.Time
 }
@@ -108,7 +111,7 @@ func (s *Service) selectItems(ctx context.Context, sub *store.Subscription, sinc
 		}
 		for _, h := range res.Hits {
 			if h.Record != nil && isNew(h.Record, since, until) {
-				items = append(items, s.item(h.Record))
+				items = append(items, s.item(h.Record, until))
 			}
 		}
 		scanned += len(res.Hits)
@@ -203,8 +206,9 @@ func (s *Service) searchURL(sub *store.Subscription, cond string, since, until t
 	return s.cfg.BaseURL + "/search?" + v.Encode()
 }
 
-// item builds a digest item from a stored record.
-func (s *Service) item(rec *store.Record) Study {
+// item builds a digest item from a stored record, its free full text
+// judged at freeAt.
+func (s *Service) item(rec *store.Record, freeAt time.Time) Study {
 	a := &rec.Article
 	it := Study{
 		PMID:        a.PMID,
@@ -219,6 +223,7 @@ func (s *Service) item(rec *store.Record) Study {
 		ArticleURL:  s.cfg.BaseURL + "/articles/" + strconv.FormatUint(a.PMID, 10),
 		PubMedURL:   "https://pubmed.ncbi.nlm.nih.gov/" + strconv.FormatUint(a.PMID, 10) + "/",
 		Added:       rec.Added,
+		FullTextURL: a.FreeFullText(freeAt),
 	}
 	if a.IDs.DOI != "" {
 		it.DOIURL = "https://doi.org/" + a.IDs.DOI

@@ -143,6 +143,9 @@ func cacheKey(p *plan, d *docs, gen uint64) string {
 	field(strconv.Itoa(p.size))
 	field(strings.Join(r.After, "\x01"))
 	field(strconv.FormatBool(r.Facets))
+	if r.Facets {
+		field(strconv.FormatInt(r.FreeAt.Unix(), 10)) // the free full text count
+	}
 	return b.String()
 }
 
@@ -171,6 +174,10 @@ func filterKey(r *Request) string {
 	set(r.Species, false)
 	set(r.Journals, true)
 	b.WriteString(strconv.Itoa(r.From) + "\x00" + strconv.Itoa(r.To) + "\x00" + strconv.FormatBool(r.ExcludeRetracted) + "\x00")
+	if r.FreeFullText {
+		b.WriteString("free " + strconv.FormatInt(r.FreeAt.Unix(), 10))
+	}
+	b.WriteByte(0)
 	if !r.AddedSince.IsZero() {
 		b.WriteString(strconv.FormatInt(clampDate(r.AddedSince).UnixNano(), 10))
 	}

@@ -3,6 +3,7 @@ package index
 import (
 	"sort"
 	"strconv"
+	"time"
 
 	"villi/taxonomy"
 )
@@ -15,7 +16,13 @@ const (
 	FacetSpecies    = "species"
 	FacetYear       = "year"
 	FacetJournal    = "journal"
+	// FacetFreeFullText has one value, FreeFullTextValue, counting the hits
+	// free to read at PMC (Request.FreeAt); absent when none are.
+	FacetFreeFullText = "free_full_text"
 )
+
+// FreeFullTextValue is the one value of FacetFreeFullText.
+const FreeFullTextValue = "pmc"
 
 // MaxJournals caps the journal facet to the busiest journals; the other
 // facets return every value present.
@@ -26,7 +33,7 @@ const MaxJournals = 50
 // journals. Facets are sorted by count then value, except evidence
 // (strongest first) and year (chronological). Only values present are
 // listed.
-func (t *table) facets(d *docs, hits bitset) map[string][]FacetCount {
+func (t *table) facets(d *docs, hits bitset, freeAt time.Time) map[string][]FacetCount {
 	d.mu.RLock()
 	var catNames [numCats][]string
 	for c := range catNames {
@@ -69,6 +76,9 @@ func (t *table) facets(d *docs, hits bitset) map[string][]FacetCount {
 		if journalCount[id] > 0 {
 			out[FacetJournal] = append(out[FacetJournal], FacetCount{Value: journals[id], Count: journalCount[id]})
 		}
+	}
+	if n := hits.andCount(t.freeAt(freeAt)); n > 0 {
+		out[FacetFreeFullText] = []FacetCount{{Value: FreeFullTextValue, Count: n}}
 	}
 	for name, counts := range out {
 		sortFacet(name, counts)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // filter returns the rows r's filters keep (OR within a field, AND across
@@ -76,6 +77,9 @@ func (t *table) filter(d *docs, r *Request) bitset {
 		}
 		out.andNot(t.retracted)
 	}
+	if r.FreeFullText {
+		and(t.freeAt(r.FreeAt))
+	}
 	if !r.AddedSince.IsZero() || !r.AddedUntil.IsZero() {
 		since, until := int64(math.MinInt64), int64(math.MaxInt64)
 		if !r.AddedSince.IsZero() {
@@ -91,6 +95,18 @@ func (t *table) filter(d *docs, r *Request) bitset {
 			}
 		}
 		and(out2)
+	}
+	return out
+}
+
+// freeAt returns the rows whose PMC copy is free to read at `at`.
+func (t *table) freeAt(at time.Time) bitset {
+	ns := clampDate(at).UnixNano()
+	out := newBitset(t.n)
+	for row, from := range t.freeFrom {
+		if from != noFree && from <= ns {
+			out.set(int32(row))
+		}
 	}
 	return out
 }

@@ -53,6 +53,13 @@ type Request struct {
 	Journals                                  []string
 	From, To                                  int // publication year range, inclusive; 0 = open
 	ExcludeRetracted                          bool
+	// FreeFullText keeps records whose PMC copy is free to read at FreeAt
+	// (pubmed.Article.FreeFullText); the facet of that name counts them.
+	FreeFullText bool
+	// FreeAt is when free full text is judged, to the day (UTC); zero
+	// means today. Embargoes end without a write, so it is part of the
+	// cache key.
+	FreeAt time.Time
 	// AddedSince and AddedUntil bound the time villi stored a record,
 	// inclusive; zero = open. The digest and its "See all" links use them.
 	AddedSince, AddedUntil time.Time
@@ -182,6 +189,10 @@ func newPlan(r Request) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.FreeAt.IsZero() {
+		r.FreeAt = time.Now()
+	}
+	r.FreeAt = r.FreeAt.UTC().Truncate(24 * time.Hour)
 	p := &plan{r: r, size: size, from: from}
 	if strings.TrimSpace(r.Q) != "" {
 		q, err := query.Parse(r.Q)
@@ -300,7 +311,7 @@ func (ix *Index) run(ctx context.Context, bi bleve.Index, d *docs, p *plan) (*Re
 		out.Next = tab.cursor(p.keys, last, scores[last])
 	}
 	if p.r.Facets {
-		out.Facets = tab.facets(d, hits)
+		out.Facets = tab.facets(d, hits, p.r.FreeAt)
 	}
 	return out, nil
 }

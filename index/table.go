@@ -42,6 +42,9 @@ var catFacet = [numCats]string{FacetConditions, FacetMechanisms, FacetEvidence, 
 // noAdded marks rows whose record has no Added time.
 const noAdded = math.MinInt64
 
+// noFree marks rows without a PMC copy: never free.
+const noFree = math.MaxInt64
+
 // dict interns the values of one kind. Id 0 stands for "no value".
 type dict struct {
 	names []string
@@ -157,6 +160,7 @@ type table struct {
 	yearID    []uint16 // id in docs.years; 0 no year
 	pubdate   []int64  // sort date, Unix ns
 	added     []int64  // Unix ns; noAdded when unknown
+	freeFrom  []int64  // Unix ns from which the PMC copy is free; noFree without one
 	evRank    []uint8  // taxonomy.EvidenceRank
 	journal   []uint32 // id in docs.journals
 	taset     []uint32 // id in docs.tasets
@@ -183,6 +187,7 @@ func (d *docs) begin(base *table) *tableBuilder {
 		yearID:    slices.Clone(base.yearID),
 		pubdate:   slices.Clone(base.pubdate),
 		added:     slices.Clone(base.added),
+		freeFrom:  slices.Clone(base.freeFrom),
 		evRank:    slices.Clone(base.evRank),
 		journal:   slices.Clone(base.journal),
 		taset:     slices.Clone(base.taset),
@@ -217,6 +222,9 @@ func (b *tableBuilder) grow(n int) {
 	t.yearID = append(t.yearID, make([]uint16, extra)...)
 	t.pubdate = append(t.pubdate, make([]int64, extra)...)
 	t.added = append(t.added, make([]int64, extra)...)
+	for range extra {
+		t.freeFrom = append(t.freeFrom, noFree)
+	}
 	t.evRank = append(t.evRank, make([]uint8, extra)...)
 	t.journal = append(t.journal, make([]uint32, extra)...)
 	t.taset = append(t.taset, make([]uint32, extra)...)
@@ -266,6 +274,7 @@ func (b *tableBuilder) clearRow(row int32) {
 	t.retracted.clear(row)
 	t.yearID[row], t.journal[row], t.taset[row] = 0, 0, 0
 	t.pubdate[row], t.added[row], t.evRank[row] = 0, 0, 0
+	t.freeFrom[row] = noFree
 	b.touched = append(b.touched, row)
 }
 
@@ -291,6 +300,7 @@ func (b *tableBuilder) setLive(row int32, pmid uint64) {
 	t.live.set(row)
 	t.pmid[row] = pmid
 	t.added[row] = noAdded
+	t.freeFrom[row] = noFree
 	t.evRank[row] = uint8(taxonomy.EvidenceRank(""))
 	b.touched = append(b.touched, row)
 }
@@ -334,7 +344,7 @@ func (b *tableBuilder) resolve(term string) (termAction, error) {
 				d.taNames[name] = append(d.taNames[name], a.id)
 			}
 		}
-	case tPubDate, tAdded:
+	case tPubDate, tAdded, tFree:
 		ns, err := strconv.ParseInt(val, 10, 64)
 		if err != nil {
 			return a, fmt.Errorf("doc table term %q: bad time", term)
@@ -379,6 +389,8 @@ func (b *tableBuilder) apply(a *termAction, row int32) {
 		t.pubdate[row] = a.ns
 	case tAdded:
 		t.added[row] = a.ns
+	case tFree:
+		t.freeFrom[row] = a.ns
 	case tRetracted:
 		t.retracted.set(row)
 	}

@@ -30,6 +30,7 @@ const (
 	tPubDate   = "d" // Unix ns
 	tAdded     = "a" // Unix ns
 	tRetracted = "r"
+	tFree      = "f" // Unix ns from which the PMC copy is free to read
 )
 
 // taSep joins a record's journal names in its tTA term.
@@ -67,6 +68,13 @@ func tableTerms(rec *store.Record) []string {
 	}
 	if a.Retracted {
 		add(tRetracted, "1")
+	}
+	if from, ok := a.FreeFrom(); ok {
+		// A release date, not a yes/no: an embargo ends without a write.
+		if from.IsZero() {
+			from = minDate
+		}
+		add(tFree, strconv.FormatInt(clampDate(from).UnixNano(), 10))
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"villi/index"
 	"villi/store"
@@ -32,6 +33,10 @@ const (
 	FacetSpecies    = index.FacetSpecies
 	FacetYear       = index.FacetYear
 	FacetJournal    = index.FacetJournal
+	// FacetFreeFullText counts the hits free to read at PMC under the one
+	// value FreeFullTextValue.
+	FacetFreeFullText = index.FacetFreeFullText
+	FreeFullTextValue = index.FreeFullTextValue
 )
 
 // Page sizes and the deepest page reachable by number (deeper pages follow
@@ -72,6 +77,10 @@ type Hit struct {
 	Evidence  string   `json:"evidence"`
 	Species   string   `json:"species"`
 	Retracted bool     `json:"retracted"`
+	// FreeFullText is set when the record's PMC copy is free to read
+	// (pubmed.Article.FreeFullText); FullTextURL is its address.
+	FreeFullText bool   `json:"free_full_text"`
+	FullTextURL  string `json:"full_text_url,omitempty"`
 	// Snippet is safe HTML: escaped text with <mark> around matched terms.
 	Snippet string  `json:"snippet"`
 	Score   float64 `json:"score,omitempty"`
@@ -106,6 +115,10 @@ func (l *Library) Search(ctx context.Context, req Request) (*SearchResult, error
 		Next:       EncodeCursor(res.Next),
 		TookMS:     float64(res.Took.Microseconds()) / 1000,
 	}
+	freeAt := req.FreeAt
+	if freeAt.IsZero() {
+		freeAt = time.Now()
+	}
 	for _, h := range res.Hits {
 		rec, ok := byPMID[h.PMID]
 		if !ok {
@@ -113,12 +126,12 @@ func (l *Library) Search(ctx context.Context, req Request) (*SearchResult, error
 			// deleted between the index read and the store read is just gone.
 			continue
 		}
-		out.Hits = append(out.Hits, newHit(rec, h))
+		out.Hits = append(out.Hits, newHit(rec, h, freeAt))
 	}
 	return out, nil
 }
 
-func newHit(rec *store.Record, h index.Hit) Hit {
+func newHit(rec *store.Record, h index.Hit, freeAt time.Time) Hit {
 	a := &rec.Article
 	journal := a.Journal.ISOAbbrev
 	if journal == "" {
@@ -138,21 +151,24 @@ func newHit(rec *store.Record, h index.Hit) Hit {
 			authors = append(authors, au.LastName)
 		}
 	}
+	fullText := a.FreeFullText(freeAt)
 	return Hit{
-		PMID:       a.PMID,
-		Title:      a.Title,
-		Journal:    journal,
-		Year:       a.Year(),
-		Authors:    authors,
-		Conditions: nonNil(rec.Tags.Conditions),
-		Mechanisms: nonNil(rec.Tags.Mechanisms),
-		Topics:     nonNil(rec.Tags.Mechanisms),
-		Evidence:   rec.Tags.Evidence,
-		Species:    rec.Tags.Species,
-		Retracted:  a.Retracted,
-		Snippet:    h.Snippet,
-		Score:      h.Score,
-		Record:     rec,
+		FreeFullText: fullText != "",
+		FullTextURL:  fullText,
+		PMID:         a.PMID,
+		Title:        a.Title,
+		Journal:      journal,
+		Year:         a.Year(),
+		Authors:      authors,
+		Conditions:   nonNil(rec.Tags.Conditions),
+		Mechanisms:   nonNil(rec.Tags.Mechanisms),
+		Topics:       nonNil(rec.Tags.Mechanisms),
+		Evidence:     rec.Tags.Evidence,
+		Species:      rec.Tags.Species,
+		Retracted:    a.Retracted,
+		Snippet:      h.Snippet,
+		Score:        h.Score,
+		Record:       rec,
 	}
 }
 

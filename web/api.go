@@ -48,13 +48,16 @@ func (s *server) apiFailed(w http.ResponseWriter, r *http.Request, what string, 
 
 // articleResponse is the body of /api/v1/articles/{pmid}.
 type articleResponse struct {
-	PMID      uint64            `json:"pmid"`
-	Retracted bool              `json:"retracted"`
-	Tags      taxonomy.Tags     `json:"tags"`
-	Added     time.Time         `json:"added"`
-	Updated   time.Time         `json:"updated"`
-	Links     map[string]string `json:"links"`
-	Article   pubmed.Article    `json:"article"`
+	PMID      uint64 `json:"pmid"`
+	Retracted bool   `json:"retracted"`
+	// FreeFullText and FullTextURL as in a search hit.
+	FreeFullText bool              `json:"free_full_text"`
+	FullTextURL  string            `json:"full_text_url,omitempty"`
+	Tags         taxonomy.Tags     `json:"tags"`
+	Added        time.Time         `json:"added"`
+	Updated      time.Time         `json:"updated"`
+	Links        map[string]string `json:"links"`
+	Article      pubmed.Article    `json:"article"`
 }
 
 func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
@@ -70,8 +73,9 @@ func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
 	for _, l := range articleLinks(a) {
 		links[l.Key] = l.URL
 	}
+	fullText := a.FreeFullText(time.Now())
 	writeJSON(w, http.StatusOK, articleResponse{
-		PMID: a.PMID, Retracted: a.Retracted, Tags: rec.Tags,
+		PMID: a.PMID, Retracted: a.Retracted, FreeFullText: fullText != "", FullTextURL: fullText, Tags: rec.Tags,
 		Added: rec.Added, Updated: rec.Updated, Links: links, Article: *a,
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"villi/account"
@@ -32,7 +33,9 @@ type articlePage struct {
 	Citations    []citation
 	Exports      []link
 	Similar      []hitView
-	Retraction   *link // the retraction notice, when retracted
+	Retraction   *link       // the retraction notice, when retracted
+	FullText     string      // the free full text at PMC; "" when none or embargoed
+	Meta         []cite.Meta // citation_* tags for Zotero and Google Scholar
 	// For a logged-in user: their collections, and those holding this article.
 	CanCollect    bool
 	MyCollections []store.Collection
@@ -138,6 +141,8 @@ func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		d.MeSH = append(d.MeSH, mv)
 	}
 	d.Links = articleLinks(a)
+	d.FullText = a.FreeFullText(time.Now())
+	d.Meta = cite.MetaTags(a, d.FullText)
 	for _, c := range rec.Tags.Conditions {
 		d.Conditions = append(d.Conditions, link{Label: s.label(fieldCondition, c), URL: searchParams{Conditions: []string{c}}.url("/search")})
 	}
@@ -253,7 +258,7 @@ func articleLinks(a *pubmed.Article) []outLink {
 		links = append(links, outLink{"doi", link{Label: "DOI " + doi, URL: "https://doi.org/" + doi}})
 	}
 	if a.IDs.PMC != "" {
-		links = append(links, outLink{"pmc", link{Label: "Full text in PMC", URL: "https://pmc.ncbi.nlm.nih.gov/articles/" + a.IDs.PMC + "/"}})
+		links = append(links, outLink{"pmc", link{Label: "PMC " + a.IDs.PMC, URL: a.PMCURL()}})
 	}
 	return links
 }

@@ -51,18 +51,23 @@ type searchParams struct {
 	// (inclusive; zero = open): a digest's "See all" link opens the week's
 	// new studies, not every match ever stored.
 	AddedSince, AddedUntil time.Time
-	Sort                   string // "" means relevance
-	Page                   int    // 1-based
-	Size                   int
-	Cursor                 string // library.EncodeCursor form; replaces Page
+	// FreeFullText keeps records free to read at PMC (free_full_text=1).
+	FreeFullText bool
+	Sort         string // "" means relevance
+	Page         int    // 1-based
+	Size         int
+	Cursor       string // library.EncodeCursor form; replaces Page
 }
 
-const searchParamNames = "q, condition, topic (or mechanism), evidence, species, from, to, added_since, added_until, sort, page, size, cursor"
+const searchParamNames = "q, condition, topic (or mechanism), evidence, species, from, to, added_since, added_until, free_full_text, sort, page, size, cursor"
+
+// fieldFreeFullText is the free full text filter's URL parameter.
+const fieldFreeFullText = "free_full_text"
 
 func isSearchParam(name string) bool {
 	switch name {
 	case "q", fieldCondition, fieldTopic, "mechanism", fieldEvidence, fieldSpecies,
-		"from", "to", "added_since", "added_until", "sort", "page", "size", "cursor":
+		"from", "to", "added_since", "added_until", fieldFreeFullText, "sort", "page", "size", "cursor":
 		return true
 	}
 	return false
@@ -84,7 +89,7 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 			continue
 		}
 		switch name {
-		case "q", "from", "to", "added_since", "added_until", "sort", "page", "size", "cursor":
+		case "q", "from", "to", "added_since", "added_until", fieldFreeFullText, "sort", "page", "size", "cursor":
 			if len(vals) > 1 {
 				return p, badInput("parameter %q is given %d times; give it once", name, len(vals))
 			}
@@ -124,6 +129,13 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 	}
 	if !p.AddedSince.IsZero() && !p.AddedUntil.IsZero() && p.AddedSince.After(p.AddedUntil) {
 		return p, badInput("added_since %s is after added_until %s: nothing was added in between", v.Get("added_since"), v.Get("added_until"))
+	}
+	switch f := v.Get(fieldFreeFullText); f {
+	case "", "0":
+	case "1":
+		p.FreeFullText = true
+	default:
+		return p, badInput("free_full_text %q: use 1 to keep only records with free full text at PMC", f)
 	}
 	switch srt := v.Get("sort"); srt {
 	case "", library.SortRelevance:
@@ -220,27 +232,28 @@ func addedParam(v, name string, endOfDay bool) (time.Time, error) {
 func (p searchParams) request(facets bool) library.Request {
 	after, _ := library.DecodeCursor(p.Cursor) // checked by parseSearch
 	return library.Request{
-		Q:          p.Q,
-		Conditions: p.Conditions,
-		Mechanisms: p.Mechanisms,
-		Evidence:   p.Evidence,
-		Species:    p.Species,
-		From:       p.From,
-		To:         p.To,
-		AddedSince: p.AddedSince,
-		AddedUntil: p.AddedUntil,
-		Sort:       p.Sort,
-		Page:       p.Page,
-		Size:       p.Size,
-		After:      after,
-		Facets:     facets,
+		Q:            p.Q,
+		Conditions:   p.Conditions,
+		Mechanisms:   p.Mechanisms,
+		Evidence:     p.Evidence,
+		Species:      p.Species,
+		From:         p.From,
+		To:           p.To,
+		AddedSince:   p.AddedSince,
+		AddedUntil:   p.AddedUntil,
+		FreeFullText: p.FreeFullText,
+		Sort:         p.Sort,
+		Page:         p.Page,
+		Size:         p.Size,
+		After:        after,
+		Facets:       facets,
 	}
 }
 
 // filtered reports whether any filter is set (beyond the query).
 func (p searchParams) filtered() bool {
 	return len(p.Conditions)+len(p.Mechanisms)+len(p.Evidence)+len(p.Species) > 0 || p.From > 0 || p.To > 0 ||
-		!p.AddedSince.IsZero() || !p.AddedUntil.IsZero()
+		!p.AddedSince.IsZero() || !p.AddedUntil.IsZero() || p.FreeFullText
 }
 
 // encode writes p as a query string in a fixed, readable order (q first),
@@ -279,6 +292,9 @@ func (p searchParams) encode() string {
 	}
 	if !p.AddedUntil.IsZero() {
 		add("added_until", p.AddedUntil.Format(time.RFC3339Nano))
+	}
+	if p.FreeFullText {
+		add(fieldFreeFullText, "1")
 	}
 	if p.Sort != "" {
 		add("sort", p.Sort)

@@ -11,17 +11,20 @@ import (
 // searchPage is search.html's data.
 type searchPage struct {
 	layout
-	P           searchParams
-	Res         *library.SearchResult
-	Hits        []hitView
-	Facets      []facetGroup
-	Active      []link // active filters; each URL removes its filter
-	ClearURL    string
-	Filtered    bool
-	Sorts       []link
-	Chart       *yearChart
-	Pager       pager
-	First, Last int // 1-based positions of the hits shown
+	P      searchParams
+	Res    *library.SearchResult
+	Hits   []hitView
+	Facets []facetGroup
+	// FreeFullText is the count of hits free to read at PMC, for the
+	// filter's checkbox.
+	FreeFullText int
+	Active       []link // active filters; each URL removes its filter
+	ClearURL     string
+	Filtered     bool
+	Sorts        []link
+	Chart        *yearChart
+	Pager        pager
+	First, Last  int // 1-based positions of the hits shown
 	// DigestURL pre-fills the digest sign-up with this search's query,
 	// conditions and mechanisms; empty when the server sends no mail.
 	DigestURL string
@@ -73,6 +76,11 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Hits = s.hitViews(res.Hits)
 	d.Facets = s.facetGroups(p, res.Facets)
+	for _, fc := range res.Facets[library.FacetFreeFullText] {
+		if fc.Value == library.FreeFullTextValue {
+			d.FreeFullText = fc.Count
+		}
+	}
 	d.Active, d.ClearURL = s.activeFilters(p)
 	d.Filtered = p.filtered()
 	d.Sorts = sortLinks(p)
@@ -170,6 +178,11 @@ func (s *server) activeFilters(p searchParams) ([]link, string) {
 		c := p.clone()
 		c.From, c.To = 0, 0
 		chips = append(chips, link{Label: yearRange(p.From, p.To), URL: c.url("/search")})
+	}
+	if p.FreeFullText {
+		c := p.clone()
+		c.FreeFullText = false
+		chips = append(chips, link{Label: "Free full text (PMC)", URL: c.url("/search")})
 	}
 	clear := searchParams{Q: p.Q, Sort: p.Sort, Size: p.Size}
 	return chips, clear.url("/search")
