@@ -258,7 +258,6 @@ func (ix *Index) applyLocked(puts []store.Record, deletes []uint64, seq uint64) 
 	if err != nil {
 		return err
 	}
-	defer release()
 	base := d.current()
 	tb := d.begin(base)
 	b := bi.NewBatch()
@@ -266,9 +265,11 @@ func (ix *Index) applyLocked(puts []store.Record, deletes []uint64, seq uint64) 
 		id := strconv.FormatUint(puts[i].Article.PMID, 10)
 		terms := tableTerms(&puts[i])
 		if err := b.Index(id, document(&puts[i], terms)); err != nil {
+			release()
 			return fmt.Errorf("index pmid %s: %w", id, err)
 		}
 		if _, err := tb.put(puts[i].Article.PMID, terms); err != nil {
+			release()
 			return fmt.Errorf("index pmid %s: %w", id, err)
 		}
 	}
@@ -280,18 +281,55 @@ func (ix *Index) applyLocked(puts []store.Record, deletes []uint64, seq uint64) 
 	b.SetInternal(keyAppliedSeq, encodeSeq(seq))
 	b.SetInternal(keyTableGen, encodeSeq(next.gen))
 	d.stage(next)
-	if err := bi.Batch(b); err != nil {
-		// A batch can fail after bleve made it visible (persisting, say).
-		if v, gerr := bi.GetInternal(keyTableGen); gerr == nil && string(v) == string(encodeSeq(next.gen)) {
-			d.publish(next)
-		} else {
-			d.unstage(next)
-		}
+	err = bi.Batch(b)
+	if err == nil {
+		d.publish(next)
+		release()
 		ix.clearCaches()
-		return fmt.Errorf("index batch of %d puts, %d deletes: %w", len(puts), len(deletes), err)
+		return nil
 	}
-	d.publish(next)
+	err = fmt.Errorf("index batch of %d puts, %d deletes: %w", len(puts), len(deletes), err)
+	// A batch can fail after bleve made it visible: it could not write it
+	// (a full disk). bleve then answers from a segment it retries writing
+	// in a busy loop, and a search of that segment can crash the process.
+	// Read the index back from disk instead: the batch is simply not
+	// applied, and Reconcile replays it from the store.
+	visible := false
+	if v, gerr := bi.GetInternal(keyTableGen); gerr == nil && string(v) == string(encodeSeq(next.gen)) {
+		visible = true
+	} else {
+		d.unstage(next)
+	}
+	release()
 	ix.clearCaches()
+	if visible {
+		return errors.Join(err, ix.reopen())
+	}
+	return err
+}
+
+// reopen closes the index and opens it again from disk, dropping whatever
+// bleve holds in memory only. Should the open fail, the index is closed
+// (ErrClosed) rather than serving what it could not write.
+func (ix *Index) reopen() error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.bi == nil {
+		return ErrClosed
+	}
+	cerr := ix.bi.Close()
+	ix.bi, ix.docs = nil, nil
+	ix.clearCaches()
+	bi, err := ix.openExisting(ix.dir)
+	if err != nil {
+		return errors.Join(cerr, fmt.Errorf("reopen index: %w", err))
+	}
+	d, err := ix.loadDocs(bi)
+	if err != nil {
+		bi.Close()
+		return errors.Join(cerr, fmt.Errorf("reopen index: %w", err))
+	}
+	ix.bi, ix.docs = bi, d
 	return nil
 }
 

@@ -192,6 +192,17 @@ func (b *batcher) flush(ctx context.Context, sum *Summary) error {
 	ctx = context.WithoutCancel(ctx)
 	b.lib.writeMu.Lock()
 	defer b.lib.writeMu.Unlock()
+	err := b.flushLocked(ctx, sum)
+	if err == nil && b.lib.Degraded() != nil {
+		// Room is back, it seems: finish what the library owes. Should that
+		// fail it stays degraded; this batch is stored either way.
+		_ = b.lib.catchUpLocked(ctx)
+	}
+	return b.lib.wrote(err)
+}
+
+// flushLocked commits the batch; the caller holds writeMu.
+func (b *batcher) flushLocked(ctx context.Context, sum *Summary) error {
 	b.batch.Now = b.lib.now().UTC()
 	// The index must have seen every store change before this batch: its
 	// batch records the batch's newest seq, which would otherwise cover (and

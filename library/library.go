@@ -53,6 +53,11 @@ type Library struct {
 	writeMu sync.Mutex
 
 	evidence mapCache
+
+	// opened is when Open took the lock; runs started before it belong to
+	// a process that is gone.
+	opened time.Time
+	health health
 }
 
 // Paths inside a data directory.
@@ -64,7 +69,8 @@ const (
 // Open opens (creating if needed) the data directory dir, then reconciles the
 // index with the store: an index of another mapping version is rebuilt, and
 // changes the store committed but the index never saw (a kill between the
-// two) are replayed.
+// two) are replayed. When those writes are refused for want of room (see
+// store.NoSpace) it opens all the same, degraded (see Degraded).
 func Open(ctx context.Context, dir string, opts Options) (*Library, error) {
 	if dir == "" {
 		return nil, errors.New("no data directory given (set VILLI_DATA or --data)")
@@ -85,7 +91,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Library, error) {
 		s.Close()
 		return nil, err
 	}
-	lib := &Library{st: s, ix: ix, tax: opts.Taxonomy, dir: dir, batchSize: opts.BatchSize, now: opts.Now}
+	lib := &Library{st: s, ix: ix, tax: opts.Taxonomy, dir: dir, batchSize: opts.BatchSize, now: opts.Now,
+		opened: time.Now().UTC()}
 	if lib.tax == nil {
 		lib.tax = taxonomy.Default()
 	}
@@ -95,23 +102,15 @@ func Open(ctx context.Context, dir string, opts Options) (*Library, error) {
 	if lib.batchSize <= 0 {
 		lib.batchSize = DefaultBatchSize
 	}
-	if err := lib.markFreshTaxonomy(); err != nil {
-		lib.Close()
-		return nil, err
-	}
-	// The lock is ours: a run still marked running died with its process.
-	if _, err := s.InterruptRuns(time.Now().UTC()); err != nil {
-		lib.Close()
-		return nil, fmt.Errorf("mark interrupted runs: %w", err)
-	}
-	if ix.NeedsRebuild() {
-		err = ix.Rebuild(ctx, s, opts.Progress)
-	} else {
-		_, err = ix.Reconcile(ctx, s)
-	}
-	if err != nil {
-		lib.Close()
-		return nil, fmt.Errorf("bring index in line with store: %w", err)
+	// Every command opens the library, and a full disk must not lock them
+	// all out: the store reads fine and the index only lags it, so serve
+	// and read degraded, and retry the writes in CatchUp.
+	if err := lib.settle(ctx, opts.Progress); err != nil {
+		if !store.NoSpace(err) {
+			lib.Close()
+			return nil, err
+		}
+		lib.degrade(err)
 	}
 	return lib, nil
 }
@@ -149,13 +148,17 @@ func (l *Library) DB() *store.Store { return l.st }
 // it equals Count.
 func (l *Library) IndexCount() (uint64, error) { return l.ix.DocCount() }
 
-// Check reports whether the store and the index both answer (health checks).
+// Check reports whether the store and the index both answer (health checks),
+// and then, wrapping ErrDegraded, why the library cannot write.
 func (l *Library) Check() error {
 	if _, err := l.st.Count(); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	if _, err := l.ix.DocCount(); err != nil {
 		return fmt.Errorf("index: %w", err)
+	}
+	if d := l.Degraded(); d != nil {
+		return fmt.Errorf("%w: %s", ErrDegraded, d.Reason)
 	}
 	return nil
 }
@@ -173,7 +176,7 @@ func (l *Library) Close() error {
 func (l *Library) Reindex(ctx context.Context, progress func(done int)) error {
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
-	return l.ix.Rebuild(ctx, l.st, progress)
+	return l.wrote(l.ix.Rebuild(ctx, l.st, progress))
 }
 
 // mergeAfter is how many changed records make MergeAfterImport merge the index.
@@ -189,7 +192,7 @@ func (l *Library) MergeAfterImport(ctx context.Context, s Summary) (bool, error)
 		return false, nil
 	}
 	if err := l.ix.Optimize(ctx); err != nil {
-		return true, fmt.Errorf("merge search index (searches still work, only slower): %w", err)
+		return true, l.wrote(fmt.Errorf("merge search index (searches still work, only slower): %w", err))
 	}
 	return true, nil
 }

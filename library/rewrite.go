@@ -33,9 +33,9 @@ func (l *Library) Reparse(ctx context.Context) (changed int, err error) {
 		return true, nil
 	})
 	if err != nil {
-		return changed, err
+		return changed, l.wrote(err)
 	}
-	return changed, l.catchUp(ctx)
+	return changed, l.wrote(l.catchUp(ctx))
 }
 
 // Retag applies the current taxonomy table to every stored record.
@@ -54,7 +54,7 @@ func (l *Library) Retag(ctx context.Context) (changed int, err error) {
 		return changed, err
 	}
 	if err := l.st.SetMeta(metaTaxonomyVersion, l.tax.Version()); err != nil {
-		return changed, err
+		return changed, l.wrote(err)
 	}
 	return changed, l.catchUp(ctx)
 }

@@ -22,6 +22,9 @@ type Status struct {
 	NextCrawl *time.Time `json:"next_crawl,omitempty"`
 	// Runs are the most recent runs of every kind, newest first.
 	Runs []store.Run `json:"runs"`
+	// Degraded, when present, says why the library cannot write (a full
+	// disk) and since when; searches may miss the newest changes meanwhile.
+	Degraded *Degraded `json:"degraded,omitempty"`
 }
 
 // statusRuns is how many runs Status lists.
@@ -29,7 +32,7 @@ const statusRuns = 20
 
 // Status reads the record count and the recent runs.
 func (l *Library) Status() (Status, error) {
-	var st Status
+	st := Status{Degraded: l.Degraded()}
 	n, err := l.st.Count()
 	if err != nil {
 		return st, err

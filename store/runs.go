@@ -102,15 +102,17 @@ func (s *Store) PutRun(r *Run) error {
 // InterruptedError is the error of a run found unfinished by InterruptRuns.
 const InterruptedError = "interrupted: villi stopped before this run ended; the next run picks up where it stopped"
 
-// InterruptRuns marks every run that has not ended as interrupted, ended at
-// now, and returns how many it marked. Only the process holding the store's
-// lock writes runs, so at open every unfinished run belongs to a process
-// that is gone; left alone it would read "running" forever.
+// InterruptRuns marks every run that started before now and has not ended
+// as interrupted, ended at now, and returns how many it marked. Only the
+// process holding the store's lock writes runs, so at open every unfinished
+// run belongs to a process that is gone; left alone it would read "running"
+// forever. A run started after now is this process's own: an open that
+// could not write (a full disk) retries later with the time it opened.
 func (s *Store) InterruptRuns(now time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) (err error) {
 		n, err = rewriteRuns(tx, func(r *Run) bool {
-			if !r.Running() {
+			if !r.Running() || r.Started.After(now) {
 				return false
 			}
 			r.Ended, r.Interrupted = now, true

@@ -65,12 +65,14 @@ func TestInterruptRuns_MarksOnlyUnfinishedRuns(t *testing.T) {
 	done := Run{Kind: RunCrawl, Started: start, Ended: start.Add(time.Minute)}
 	failed := Run{Kind: RunImport, Started: start, Err: "a.xml: line 3: unexpected EOF"}
 	killed := Run{Kind: RunCrawl, Started: start.Add(time.Hour), Added: 7}
-	for _, r := range []*Run{&done, &failed, &killed} {
+	now := start.Add(2 * time.Hour)
+	// Started after now: the retrying process's own run, still going.
+	ours := Run{Kind: RunImport, Started: now.Add(time.Minute)}
+	for _, r := range []*Run{&done, &failed, &killed, &ours} {
 		if err := s.PutRun(r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	now := start.Add(2 * time.Hour)
 	n, err := s.InterruptRuns(now)
 	if err != nil || n != 2 {
 		t.Fatalf("InterruptRuns = %d, %v; want 2 (the killed crawl and the import killed after an error)", n, err)
@@ -89,6 +91,9 @@ func TestInterruptRuns_MarksOnlyUnfinishedRuns(t *testing.T) {
 		{done.ID, false, done.Ended, ""},
 		{failed.ID, true, now, failed.Err},
 		{killed.ID, true, now, InterruptedError},
+	}
+	if r := byID[ours.ID]; !r.Running() {
+		t.Errorf("run %d, started after now, = %+v; want it still running", ours.ID, r)
 	}
 	for _, tt := range tests {
 		r := byID[tt.id]

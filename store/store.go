@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -128,8 +129,13 @@ func Open(path string, opts Options) (*Store, error) {
 		// the lock proves it is ours now.
 		pid := []byte(strconv.Itoa(os.Getpid()) + "\n")
 		if err := os.WriteFile(pidPath(path), pid, 0o644); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open store %s: write pid file: %w", path, err)
+			// The sidecar only names the holder in another process's
+			// ErrLocked; a full disk must not keep the library shut. A
+			// half-written or stale one would name the wrong process.
+			if !NoSpace(err) || os.Remove(pidPath(path)) != nil {
+				db.Close()
+				return nil, fmt.Errorf("open store %s: write pid file: %w", path, err)
+			}
 		}
 	}
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
@@ -147,6 +153,26 @@ func Open(path string, opts Options) (*Store, error) {
 }
 
 func pidPath(path string) string { return path + ".pid" }
+
+// NoSpace reports whether err is a write refused for want of room: a full
+// disk (ENOSPC), an exhausted quota (EDQUOT) or a file system mounted
+// read-only (EROFS). Such a write changes nothing, and the same write
+// succeeds once room returns, so callers may carry on reading.
+func NoSpace(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	for _, e := range noSpaceErrnos {
+		// bleve flattens the error of a segment it cannot write into text.
+		if errors.Is(err, e) || strings.Contains(msg, e.Error()) {
+			return true
+		}
+	}
+	return false
+}
+
+var noSpaceErrnos = []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS}
 
 // lockedError names the holder's pid when its sidecar says it.
 func lockedError(path string) error {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -273,6 +274,28 @@ func TestChange_String(t *testing.T) {
 	} {
 		if got := c.String(); got != want {
 			t.Errorf("Change(%d).String() = %q, want %q", int(c), got, want)
+		}
+	}
+}
+
+func TestNoSpace(t *testing.T) {
+	pathErr := &os.PathError{Op: "write", Path: "villi.db", Err: syscall.ENOSPC}
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"wrapped ENOSPC", fmt.Errorf("store batch: %w", pathErr), true},
+		{"EDQUOT", &os.PathError{Op: "write", Path: "x", Err: syscall.EDQUOT}, true},
+		{"EROFS", &os.PathError{Op: "open", Path: "x", Err: syscall.EROFS}, true},
+		// bleve formats the error of a segment it cannot persist with %v.
+		{"flattened", fmt.Errorf("segment persist err: %v", pathErr), true},
+		{"other errno", &os.PathError{Op: "write", Path: "x", Err: syscall.EIO}, false},
+		{"nil", nil, false},
+	}
+	for _, tt := range tests {
+		if got := NoSpace(tt.err); got != tt.want {
+			t.Errorf("%s: NoSpace(%v) = %v, want %v", tt.name, tt.err, got, tt.want)
 		}
 	}
 }

@@ -68,6 +68,9 @@ type layout struct {
 	AtomURL   string // a feed for the page, if any
 	User      string // the logged-in user's email; "" for a visitor
 	Admin     bool
+	// Degraded is why the library cannot write (a full disk), shown on
+	// every page; "" when it can.
+	Degraded string
 }
 
 func (l *layout) base() *layout { return l }
@@ -83,6 +86,9 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, code int, name s
 		l.User, l.Admin = u.Email, u.Admin
 	}
 	l.Title = clipTitle(l.Title)
+	if d := s.lib.Degraded(); d != nil {
+		l.Degraded = d.Reason
+	}
 	var buf bytes.Buffer
 	if err := s.pages.sets[name].ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.log.Error("render page", "page", name, "path", r.URL.Path, "err", err)

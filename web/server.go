@@ -286,9 +286,19 @@ func isLoopback(remote string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// handleHealth answers 200 while the store and index both answer.
+// handleHealth answers 200 while the store and index both answer. A
+// degraded library (a full disk) still answers 200, "degraded: WHY": it
+// serves every page and search, and a load balancer that took it out would
+// turn a warning into an outage.
 func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	if err := s.lib.Check(); err != nil {
+	err := s.lib.Check()
+	if errors.Is(err, library.ErrDegraded) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		fmt.Fprintln(w, err.Error())
+		return
+	}
+	if err != nil {
 		s.log.Error("health check", "err", err)
 		what, _, _ := strings.Cut(err.Error(), ":") // "store" or "index"
 		http.Error(w, what+" unavailable", http.StatusServiceUnavailable)

@@ -131,6 +131,7 @@ type config struct {
 	lockTimeout time.Duration
 	verbose     bool
 	redact      *redact.Redactor
+	stderr      io.Writer // where open warns of a degraded library
 }
 
 // newFlags returns a flag set for a subcommand with the shared flags, each
@@ -142,7 +143,7 @@ func newFlags(e Env, c command) (*flag.FlagSet, *config) {
 		fmt.Fprintf(e.Stderr, "usage: villi %s %s\n\n%s\n\nflags:\n", c.name, c.usage, c.summary)
 		fs.PrintDefaults()
 	}
-	cfg := &config{command: c.name, redact: secrets(e)}
+	cfg := &config{command: c.name, redact: secrets(e), stderr: e.Stderr}
 	fs.StringVar(&cfg.data, "data", envOr(e, "VILLI_DATA", defaultDataDir(e)), "data directory (env VILLI_DATA)")
 	fs.StringVar(&cfg.taxonomy, "taxonomy", e.Getenv("VILLI_TAXONOMY"), "taxonomy table file replacing the built-in one (env VILLI_TAXONOMY)")
 	fs.DurationVar(&cfg.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another villi process to release the data directory")
@@ -216,6 +217,9 @@ func (c *config) open(ctx context.Context, progress func(int)) (*library.Library
 	lib, err := library.Open(ctx, c.data, opts)
 	if err != nil {
 		return nil, c.explainLocked(ctx, err)
+	}
+	if d := lib.Degraded(); d != nil {
+		fmt.Fprintf(c.stderr, "villi: warning: %s: %s\n", c.data, d.Reason)
 	}
 	return lib, nil
 }

@@ -31,6 +31,9 @@ const (
 	idleTimeout       = 2 * time.Minute
 	shutdownTimeout   = 10 * time.Second
 	maxHeaderBytes    = 64 << 10
+	// catchUpEvery is how often a degraded library (a full disk) retries
+	// its writes: a failed try costs one small write that the disk refuses.
+	catchUpEvery = 10 * time.Second
 )
 
 func runServe(ctx context.Context, e Env, args []string) error {
@@ -126,6 +129,9 @@ func runServe(ctx context.Context, e Env, args []string) error {
 	} else {
 		log.Info("control socket for villi backup and villi user", "path", ctl.Addr())
 	}
+	// While the library is degraded (a full disk), try every so often
+	// to catch up.
+	jobs.Go("catch-up", func(ctx context.Context) error { return catchUp(ctx, lib, catchUpEvery, log) })
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -228,6 +234,31 @@ func startSchedule(j *jobs, sc *schedule.Scheduler, set schedule.Settings, lib *
 	log.Info("schedule", "crawl", set.CrawlSpec, "next_crawl", sc.Next(schedule.Crawl),
 		"digest", digestState(mails, set.DigestSpec), "tz", set.Location.String())
 	return nil
+}
+
+// catchUp retries the writes of a degraded library (see library.CatchUp)
+// every interval until it is whole, and says when it is.
+func catchUp(ctx context.Context, lib *library.Library, every time.Duration, log *slog.Logger) error {
+	if d := lib.Degraded(); d != nil {
+		log.Warn("the library is degraded: serving reads, retrying writes every "+every.String(), "reason", d.Reason, "since", d.Since)
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		if lib.Degraded() == nil {
+			continue
+		}
+		if err := lib.CatchUp(ctx); err != nil {
+			log.Debug("the library is still degraded", "err", err)
+			continue
+		}
+		log.Info("the library caught up: its index is in line with the store and it writes again")
+	}
 }
 
 func digestState(mails *digest.Service, spec string) string {
