@@ -85,7 +85,7 @@ func TestRender_Golden(t *testing.T) {
 		since, until time.Time
 	}{
 		{"conditions", store.Subscription{ID: 11, Email: "anna@example.org", Conditions: []string{"rheumatoid-arthritis", "lupus", "multiple-sclerosis"}}, longAgo, until},
-		{"everything", store.Subscription{ID: 12, Email: "ben@example.org", HumansOnly: true, MinEvidence: "in-vitro"}, longAgo, until},
+		{"everything", store.Subscription{ID: 12, Email: "ben@example.org", MinEvidence: "in-vitro"}, longAgo, until},
 		{"empty-with-handouts", store.Subscription{ID: 13, Email: "carla@example.org", Conditions: []string{"hashimoto"}, Query: "zonulin"}, since, until},
 		{"empty", store.Subscription{ID: 14, Email: "dan@example.org", Conditions: []string{"celiac"}, EmptyWeek: store.EmptyWeekSkip}, since, until},
 	}

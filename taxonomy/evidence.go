@@ -13,7 +13,7 @@ type words struct {
 // Evidence levels, strongest first (CONTRACTS.md). The order is the rank.
 // The labels taxonomy.txt gives its evidence and species blocks are notes for
 // the table's reader; these are the words villi shows.
-const numLevels = 10
+const numLevels = 11
 
 var levelWords = [numLevels]words{
 	{"meta-analysis", "Meta-analysis", "Meta-analysis", "MA"},
@@ -25,6 +25,7 @@ var levelWords = [numLevels]words{
 	{"review", "Review", "Review", "Rev"},
 	{"animal", "Animal study", "Animal study", "Anim"},
 	{"in-vitro", "In vitro", "In vitro", "Vitro"},
+	{"commentary", "Letter, comment or editorial", "Commentary", "Com"},
 	{"other", "Other", "Other", "Other"},
 }
 
@@ -38,6 +39,7 @@ const (
 	levelReview
 	levelAnimal
 	levelInVitro
+	levelCommentary
 	levelOther
 )
 
@@ -91,7 +93,7 @@ func EvidenceLevels() []string {
 	return out
 }
 
-// EvidenceRank returns a level's strength: 0 for meta-analysis through 9 for
+// EvidenceRank returns a level's strength: 0 for meta-analysis through 10 for
 // other. Unknown levels rank as other.
 func EvidenceRank(level string) int {
 	if i, ok := levelIndex[level]; ok {

@@ -1,6 +1,8 @@
 package taxonomy
 
 import (
+	"strings"
+
 	"villi/pubmed"
 )
 
@@ -36,8 +38,14 @@ func (t *Taxonomy) Tag(a *pubmed.Article) Tags {
 		}
 	}
 	sp := t.species(s, meshHit, indexed)
+	ev := t.evidenceLevel(s, a, meshHit, sp)
+	if ev == levelInVitro {
+		// Cells in a dish are not people, even human cells (Caco-2, T84,
+		// HT-29, organoids): no organism was studied.
+		sp = speciesUnknown
+	}
 	tags.Species = speciesValues[sp]
-	tags.Evidence = levels[t.evidenceLevel(s, a, meshHit, sp)]
+	tags.Evidence = levels[ev]
 	return tags
 }
 
@@ -139,19 +147,27 @@ func (s *scanner) textCues(block int) int {
 	return c.field[fieldTitle] + c.field[fieldAbstract] + c.field[fieldKeywords]
 }
 
-// evidenceLevel decides the evidence level. A publication type that names a
-// study design wins (the strongest one); where the only types are Review or
-// Journal Article, title and abstract decide.
+// evidenceLevel decides the evidence level from the record's design, in
+// the order of trust: publication types, then NLM's study-design headings,
+// then title and abstract. A letter, comment or editorial is commentary
+// about a study and never takes the study's design, unless NLM also typed it
+// Case Reports: a case told in a letter is the report itself.
 func (t *Taxonomy) evidenceLevel(s *scanner, a *pubmed.Article, meshHit []bool, sp int) int {
-	best := levelOther
+	best, commentary := levelOther, false
 	for _, pt := range a.PublicationTypes {
-		if l, ok := t.ptLevel[pt.Name]; ok && l < best {
+		l, ok := t.ptLevel[pt.Name]
+		switch {
+		case !ok:
+		case l == levelCommentary:
+			commentary = true
+		case l < best:
 			best = l
 		}
 	}
-	if best < levelReview || best == levelAnimal || best == levelInVitro {
-		return best
+	if commentary && best != levelCase {
+		return levelCommentary
 	}
+	indexed := len(a.MeSH) > 0
 	cue := func(level int) bool {
 		id := t.evidenceBlock[level]
 		if id < 0 {
@@ -160,19 +176,53 @@ func (t *Taxonomy) evidenceLevel(s *scanner, a *pubmed.Article, meshHit []bool, 
 		c := s.blocks[id]
 		return meshHit[id] || c.field[fieldTitle]+c.field[fieldAbstract]+c.field[fieldKeywords] > 0
 	}
-	// A meta-analysis or systematic review published as a Review is one.
-	for _, l := range []int{levelMeta, levelSystematic} {
-		if cue(l) {
-			return l
+	if best == levelReview && !indexed {
+		// A publisher's Review may be a meta-analysis or systematic review;
+		// once NLM has indexed the record it would have typed it so.
+		for _, l := range []int{levelMeta, levelSystematic} {
+			if cue(l) {
+				return l
+			}
 		}
 	}
-	if best == levelReview {
-		return levelReview
+	if best != levelOther {
+		return best
+	}
+	if id := t.evidenceBlock[levelObservational]; id >= 0 && meshHit[id] {
+		return levelObservational
+	}
+	if indexed {
+		// NLM typed the record and named no design: what is left to tell
+		// is animal or cell work.
+		switch {
+		case sp == speciesAnimal:
+			return levelAnimal
+		case t.inVitro(s, meshHit):
+			return levelInVitro
+		}
+		return levelOther
+	}
+	if cue(levelCommentary) {
+		return levelCommentary
+	}
+	for _, l := range []int{levelMeta, levelSystematic, levelRCT} {
+		if !cue(l) {
+			continue
+		}
+		// Without an abstract a title that names a trial or a meta-analysis
+		// is nearly always a letter about one.
+		if !hasAbstract(a) {
+			return levelCommentary
+		}
+		if l != levelRCT {
+			return l
+		}
+		break
 	}
 	if sp == speciesAnimal {
 		return levelAnimal
 	}
-	if cue(levelInVitro) && s.textCues(t.speciesBlock[speciesHuman]) == 0 && s.textCues(t.speciesBlock[speciesAnimal]) == 0 {
+	if t.inVitro(s, meshHit) {
 		return levelInVitro
 	}
 	for _, l := range []int{levelRCT, levelTrial, levelObservational, levelCase, levelReview} {
@@ -180,5 +230,36 @@ func (t *Taxonomy) evidenceLevel(s *scanner, a *pubmed.Article, meshHit []bool, 
 			return l
 		}
 	}
+	// Cell work on patients' cells names the patients too; where no design
+	// is named, cells in the title or twice in the abstract decide.
+	if id := t.evidenceBlock[levelInVitro]; id >= 0 {
+		if c := s.blocks[id]; c.field[fieldTitle]+c.field[fieldKeywords] > 0 || c.field[fieldAbstract] >= 2 {
+			return levelInVitro
+		}
+	}
 	return levelOther
+}
+
+func hasAbstract(a *pubmed.Article) bool {
+	for _, sec := range a.Abstract {
+		if strings.TrimSpace(sec.Text) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// inVitro reports cell or tissue work: a cell-line or in-vitro heading, or
+// text cues for one in a record whose text names neither people nor animals.
+func (t *Taxonomy) inVitro(s *scanner, meshHit []bool) bool {
+	id := t.evidenceBlock[levelInVitro]
+	if id < 0 {
+		return false
+	}
+	if meshHit[id] {
+		return true
+	}
+	c := s.blocks[id]
+	return c.field[fieldTitle]+c.field[fieldAbstract]+c.field[fieldKeywords] > 0 &&
+		s.textCues(t.speciesBlock[speciesHuman]) == 0 && s.textCues(t.speciesBlock[speciesAnimal]) == 0
 }

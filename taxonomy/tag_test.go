@@ -186,7 +186,7 @@ func TestTag_Evidence(t *testing.T) {
 	}{
 		{"meta-analysis publication type", withPT(article("x", ""), "Journal Article", "Meta-Analysis", "Review"), "meta-analysis"},
 		{"meta-analysis published as a Review", withPT(article("Probiotics in IBD: a meta-analysis", ""), "Review"), "meta-analysis"},
-		{"systematic review from the title", withPT(article("Zonulin: a systematic review", ""), "Journal Article"), "systematic-review"},
+		{"systematic review from the title", withPT(article("Zonulin: a systematic review", "Twelve studies were included."), "Journal Article"), "systematic-review"},
 		{"strongest type wins", withPT(article("x", ""), "Clinical Trial", "Randomized Controlled Trial"), "rct"},
 		{"trial phases", withPT(article("x", ""), "Clinical Trial, Phase II"), "clinical-trial"},
 		{"RCT from text", withPT(article("Butyrate in Crohn's disease: a randomized, double-blind, placebo-controlled trial", "Patients were randomly assigned to butyrate or placebo."), "Journal Article"), "rct"},
@@ -198,7 +198,17 @@ func TestTag_Evidence(t *testing.T) {
 		{"animal-only from text", article("Glutamine in piglets", "Weanling piglets were fed glutamine."), "animal"},
 		{"in vitro", article("Gliadin opens tight junctions in Caco-2 cells", "Caco-2 monolayers were exposed to gliadin in vitro."), "in-vitro"},
 		{"review type", withPT(article("x", ""), "Review"), "review"},
-		{"nothing to go on", withPT(article("Letter", ""), "Letter"), "other"},
+		{"nothing to go on", withPT(article("Gluten", ""), "Journal Article"), "other"},
+		{"a letter is commentary", withPT(article("Letter", ""), "Letter"), "commentary"},
+		{"a comment on a trial is not the trial", withPT(article("A randomized controlled trial of butyrate", ""), "Comment", "Randomized Controlled Trial"), "commentary"},
+		{"a case told in a letter is a case report", withPT(article("x", ""), "Letter", "Case Reports"), "case-report"},
+		{"design heading", withPT(withMeSH(article("x", ""), "D016022:Case-Control Studies", "Humans"), "Journal Article"), "observational"},
+		{"publication type before heading", withPT(withMeSH(article("x", ""), "D012189:Retrospective Studies"), "Case Reports"), "case-report"},
+		{"indexed without a design: text does not overrule", withPT(withMeSH(article("A randomized trial", "Patients were randomly assigned to diet."), "Humans"), "Journal Article"), "other"},
+		{"a meta-analysis title without an abstract is a letter about one", article("Re. Vitamin D in Crohn's disease: meta-analysis of observational studies", ""), "commentary"},
+		{"a reply", article("Reply to: gluten and IBS", "We thank the authors for their randomized trial."), "commentary"},
+		{"a publisher's Review that pools studies", withPT(article("Probiotics in IBD", "Pooled estimates were drawn as a forest plot."), "Review"), "meta-analysis"},
+		{"an indexed Review stays one", withPT(withMeSH(article("Probiotics in IBD: a meta-analysis", ""), "Humans"), "Review"), "review"},
 	}
 	tx := Default()
 	for _, tt := range tests {
@@ -294,8 +304,8 @@ func TestTag_RealRecords(t *testing.T) {
 			Tags{Conditions: []string{"multiple-sclerosis"}, Evidence: "rct", Species: "human"}, nil},
 		{"PathwayCommons__ncbiutils/tests__data__multiple.xml", 1405313, // Lupus Nephritis in MRL-lpr mice
 			Tags{Conditions: []string{"lupus"}, Evidence: "animal", Species: "animal"}, nil},
-		{"PathwayCommons__ncbiutils/tests__data__multiple.xml", 1339917,
-			Tags{Conditions: []string{"rheumatoid-arthritis"}, Species: "human"}, nil},
+		{"PathwayCommons__ncbiutils/tests__data__multiple.xml", 1339917, // In Vitro Techniques: cells, not people
+			Tags{Conditions: []string{"rheumatoid-arthritis"}, Evidence: "in-vitro", Species: "unknown"}, nil},
 		{"mokztk__pubmed-parser/pubmed_result.xml", 22560113, // MeSH names without UIs
 			Tags{Conditions: []string{"rheumatoid-arthritis"}, Evidence: "observational", Species: "human"}, nil},
 		{"mattgrayson__pubmed/example-data__NCID_1_16866303_130.14.22.101_9001_1265063521_3500.xml", 8040907,

@@ -437,7 +437,7 @@ func (t *Taxonomy) terms(ids []int) []Term {
 // (tokenizing, joining hits, salience, refs). It is hashed into Version, so
 // a change to the matching code that changes tags must change it too, and
 // stored records are then retagged like after a table edit.
-const rulesRevision = "rules-2"
+const rulesRevision = "rules-3"
 
 // Version is a short hash of the table's bytes and of rulesRevision: ingest
 // stores it with each record's tags, and a different version means a retag

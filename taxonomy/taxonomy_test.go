@@ -38,7 +38,7 @@ func TestDefault_SlugsFollowDesign(t *testing.T) {
 	if got := tx.Conditions()[0].Label; got != "Hashimoto's thyroiditis" {
 		t.Errorf("hashimoto label = %q, want Hashimoto's thyroiditis", got)
 	}
-	wantLevels := []string{"meta-analysis", "systematic-review", "rct", "clinical-trial", "observational", "case-report", "review", "animal", "in-vitro", "other"}
+	wantLevels := []string{"meta-analysis", "systematic-review", "rct", "clinical-trial", "observational", "case-report", "review", "animal", "in-vitro", "commentary", "other"}
 	if got := EvidenceLevels(); !slices.Equal(got, wantLevels) {
 		t.Errorf("EvidenceLevels() = %q, want %q", got, wantLevels)
 	}
@@ -54,7 +54,7 @@ func TestEvidenceRank(t *testing.T) {
 	}{
 		{"meta-analysis", 0}, {"systematic-review", 1}, {"rct", 2}, {"clinical-trial", 3},
 		{"observational", 4}, {"case-report", 5}, {"review", 6}, {"animal", 7},
-		{"in-vitro", 8}, {"other", 9}, {"", 9}, {"RCT", 9}, {"expert-opinion", 9},
+		{"in-vitro", 8}, {"commentary", 9}, {"other", 10}, {"", 10}, {"RCT", 10}, {"expert-opinion", 10},
 	}
 	for _, tt := range tests {
 		if got := EvidenceRank(tt.level); got != tt.want {

@@ -1,0 +1,120 @@
+package library
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"villi/internal/fixture"
+	"villi/internal/pubmedtest"
+	"villi/pubmed"
+	"villi/store"
+	"villi/taxonomy"
+)
+
+// A library tagged by the previous evidence rules (table version
+// b22966c14056) is moved to the current ones by Retag, store and index
+// alike: the letters no longer count as a trial or a meta-analysis, the
+// case-control study is observational, and the Caco-2 study is cell work
+// of no species.
+func TestRetag_MovesRecordsTaggedByThePreviousRulesToTheNewOnes(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	// What the previous rules gave these real records (measured at the
+	// commit before this test was added).
+	old := map[uint64]taxonomy.Tags{
+		26110358: {Conditions: []string{"ibd"}, Mechanisms: []string{}, Evidence: "rct", Species: "human"},
+		21749983: {Conditions: []string{"ibd"}, Mechanisms: []string{"rebalance"}, Evidence: "rct", Species: "human"},
+		27908551: {Conditions: []string{"ibd"}, Mechanisms: []string{}, Evidence: "meta-analysis", Species: "human"},
+		8602182:  {Conditions: []string{"celiac"}, Mechanisms: []string{"remove"}, Evidence: "other", Species: "human"},
+		9989255:  {Conditions: []string{"celiac"}, Mechanisms: []string{"remove"}, Evidence: "other", Species: "human"},
+	}
+	want := map[uint64][2]string{
+		26110358: {"commentary", "human"},
+		21749983: {"commentary", "human"},
+		27908551: {"commentary", "human"},
+		8602182:  {"observational", "human"},
+		9989255:  {"in-vitro", "unknown"},
+	}
+	var items []pubmed.Item
+	for _, it := range pubmedtest.Items(t, filepath.Join(fixture.Topical(t), "gut-diet-topics.xml")) {
+		if it.Article != nil {
+			if _, ok := old[it.Article.PMID]; ok {
+				items = append(items, it)
+			}
+		}
+	}
+	if len(items) != len(old) {
+		t.Fatalf("found %d of the %d records in the topical fixture", len(items), len(old))
+	}
+
+	lib := openLib(t, dir)
+	if _, err := lib.Ingest(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	// Write the store as the previous rules left it.
+	if _, err := lib.st.Rewrite(ctx, func(r *store.Record, _ []byte) (bool, error) {
+		r.Tags = old[r.Article.PMID]
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := lib.st.SetMeta(metaTaxonomyVersion, "b22966c14056"); err != nil {
+		t.Fatal(err)
+	}
+	if err := lib.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	lib = openLib(t, dir)
+	if stale, err := lib.TaxonomyStale(); err != nil || !stale {
+		t.Fatalf("TaxonomyStale = %v, %v; want true: the table's version changed", stale, err)
+	}
+	if got := evidenceHits(t, lib, "rct", "meta-analysis"); len(got) != 3 {
+		t.Fatalf("before retag, the index finds %v as rct or meta-analysis; want the three letters", got)
+	}
+	changed, err := lib.Retag(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed != len(want) {
+		t.Errorf("Retag changed %d records, want %d", changed, len(want))
+	}
+	var pmids []uint64
+	for p := range want {
+		pmids = append(pmids, p)
+	}
+	recs, _, err := lib.Records(pmids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		w := want[r.Article.PMID]
+		if r.Tags.Evidence != w[0] || r.Tags.Species != w[1] {
+			t.Errorf("%d after retag: evidence %q species %q, want %q %q", r.Article.PMID, r.Tags.Evidence, r.Tags.Species, w[0], w[1])
+		}
+	}
+	if got := evidenceHits(t, lib, "rct", "meta-analysis"); len(got) != 0 {
+		t.Errorf("after retag, the index still finds %v as rct or meta-analysis", got)
+	}
+	if got := evidenceHits(t, lib, "commentary"); len(got) != 3 {
+		t.Errorf("after retag, the index finds %v as commentary, want the three letters", got)
+	}
+	if stale, err := lib.TaxonomyStale(); err != nil || stale {
+		t.Errorf("TaxonomyStale after retag = %v, %v; want false", stale, err)
+	}
+	assertConsistent(t, lib)
+}
+
+func evidenceHits(t *testing.T, lib *Library, levels ...string) []uint64 {
+	t.Helper()
+	res, err := lib.Search(context.Background(), Request{Evidence: levels, Size: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []uint64
+	for _, h := range res.Hits {
+		out = append(out, h.PMID)
+	}
+	return out
+}
