@@ -123,7 +123,9 @@ func (p *parser) cutLines() []string {
 			b = appendTimes(b, c.times, "deepest", c.longest, "levels")
 		case cutMarkup:
 			b = append(b, "<"+c.el+"> inline markup dropped where it outweighed the text"...)
-			b = appendTimes(b, c.times, "longest text", c.longest, "bytes")
+			if c.times > 1 {
+				b = append(strconv.AppendInt(append(b, " ("...), int64(c.times), 10), " values)"...)
+			}
 		case cutAttr:
 			b = append(b, c.el+" attribute cut to "+strconv.Itoa(c.limit)+" bytes"...)
 			b = appendTimes(b, c.times, "longest", c.longest, "bytes")

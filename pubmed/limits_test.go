@@ -195,48 +195,49 @@ func TestDecode_HostileRecordsAreCut(t *testing.T) {
 	for _, tc := range []struct {
 		name, title, abstract, last string
 		wantCut                     string
+		lines                       int // of Cut
 		check                       func(*Article) string
 	}{
-		{"title of one letter", big, "x", "Doe", "<ArticleTitle> word cut to 4096 bytes (was 4194304 bytes)", func(a *Article) string {
+		{"title of one letter", big, "x", "Doe", "<ArticleTitle> word cut to 4096 bytes (was 4194304 bytes)", 1, func(a *Article) string {
 			if len(a.Title) > maxTitle+len(ellipsis) || len(a.TitleHTML) > maxTitle+len(ellipsis) {
 				return "title kept " + strconv.Itoa(len(a.Title)) + " bytes"
 			}
 			return ""
 		}},
-		{"title of many words", strings.Repeat("gut ", mib), "x", "Doe", "<ArticleTitle> cut to 4096 bytes (was 4194303 bytes)", func(a *Article) string {
+		{"title of many words", strings.Repeat("gut ", mib), "x", "Doe", "<ArticleTitle> cut to 4096 bytes (was 4194303 bytes)", 1, func(a *Article) string {
 			if !strings.HasSuffix(a.Title, " gut…") || len(a.Title) > maxTitle+len(ellipsis) {
 				return "title " + a.Title[len(a.Title)-20:]
 			}
 			return ""
 		}},
 		{"nested inline markup", strings.Repeat("<i>", 300000) + "deep" + strings.Repeat("</i>", 300000), "x", "Doe",
-			"<ArticleTitle> inline markup kept to 8 levels (was 300000 levels)", func(a *Article) string {
+			"<ArticleTitle> inline markup kept to 8 levels (was 300000 levels)", 1, func(a *Article) string {
 				if a.Title != "deep" || a.TitleHTML != strings.Repeat("<i>", 8)+"deep"+strings.Repeat("</i>", 8) {
 					return "title " + a.Title + ", html " + a.TitleHTML[:min(100, len(a.TitleHTML))]
 				}
 				return ""
 			}},
-		{"markup outweighing text", strings.Repeat("<sup>x</sup>", 100000), "x", "Doe",
-			"<ArticleTitle> inline markup dropped", func(a *Article) string {
+		{"markup outweighing text", strings.Repeat("<sup>x</sup> ", 100000), "x", "Doe",
+			"<ArticleTitle> inline markup dropped where it outweighed the text", 2, func(a *Article) string {
 				if len(a.TitleHTML) > 2*maxTitle+len(ellipsis) {
 					return "html " + strconv.Itoa(len(a.TitleHTML)) + " bytes"
 				}
 				return ""
 			}},
-		{"huge word in an abstract", "t", "Gluten. " + big + " and more", "Doe", "<AbstractText> word cut to 4096 bytes", func(a *Article) string {
+		{"huge word in an abstract", "t", "Gluten. " + big + " and more", "Doe", "<AbstractText> word cut to 4096 bytes", 1, func(a *Article) string {
 			s := a.Abstract[0]
 			if !strings.HasPrefix(s.Text, "Gluten. aaa") || !strings.HasSuffix(s.Text, "a and more") || len(s.Text) != len("Gluten. ")+maxWord+len(" and more") || s.HTML != s.Text {
 				return "abstract " + strconv.Itoa(len(s.Text)) + " bytes"
 			}
 			return ""
 		}},
-		{"word split by references", "t", strings.Repeat("b&amp;", mib), "Doe", "<AbstractText> word cut to 4096 bytes", func(a *Article) string {
+		{"word split by references", "t", strings.Repeat("b&amp;", mib), "Doe", "<AbstractText> word cut to 4096 bytes", 1, func(a *Article) string {
 			if len(a.Abstract[0].Text) > maxWord {
 				return "abstract " + strconv.Itoa(len(a.Abstract[0].Text)) + " bytes"
 			}
 			return ""
 		}},
-		{"over-long author name", "t", "x", strings.Repeat("é", mib), "<LastName> word cut to 4096 bytes", func(a *Article) string {
+		{"over-long author name", "t", "x", strings.Repeat("é", mib), "<LastName> cut to 1024 bytes (was 2097152 bytes)", 1, func(a *Article) string {
 			if n := len(a.Authors[0].LastName); n > maxShort+len(ellipsis) || !utf8.ValidString(a.Authors[0].LastName) {
 				return "last name " + strconv.Itoa(n) + " bytes"
 			}
@@ -267,8 +268,8 @@ func TestDecode_HostileRecordsAreCut(t *testing.T) {
 				}
 			}
 			got := items[1]
-			if len(got.Cut) == 0 || !strings.Contains(strings.Join(got.Cut, "; "), tc.wantCut) {
-				t.Errorf("Cut = %q, want one containing %q", got.Cut, tc.wantCut)
+			if len(got.Cut) != tc.lines || !strings.Contains(strings.Join(got.Cut, "; "), tc.wantCut) {
+				t.Errorf("Cut = %q, want %d lines, one containing %q", got.Cut, tc.lines, tc.wantCut)
 			}
 			if msg := tc.check(got.Article); msg != "" {
 				t.Error(msg)

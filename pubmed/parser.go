@@ -129,7 +129,8 @@ func (p *parser) noteCollectCuts() {
 	if t.full {
 		p.noteCut(p.el, cutText, len(t.plain)-len(ellipsis)+t.lost, t.limit)
 	}
-	if t.longWord > 0 {
+	// In a field shorter than a word may be, the cut of the field says it.
+	if t.longWord > 0 && !(t.full && t.limit <= maxWord) {
 		p.noteCut(p.el, cutWord, t.longWord, maxWord)
 	}
 	if t.deepest > maxInline {
