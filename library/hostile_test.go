@@ -160,7 +160,13 @@ func TestImport_HostileFilePeakMemory(t *testing.T) {
 	t.Logf("peak RSS importing %d MB of hostile XML (%d KB gzipped): %d MiB", 130, len(gz)>>10, kib>>10)
 	// "Within a few hundred MB": the decoder holds the 60 MiB record and
 	// its Source; nothing downstream sees more than the limits let through.
-	if kib > 512<<10 {
-		t.Errorf("peak RSS %d MiB, want at most 512 MiB", kib>>10)
+	// The race detector's shadow memory takes that to about 1 GiB, still
+	// far from the 8.8 GB of the same import without the limits.
+	limit := 512
+	if raceEnabled {
+		limit = 2048
+	}
+	if kib > limit<<10 {
+		t.Errorf("peak RSS %d MiB, want at most %d MiB", kib>>10, limit)
 	}
 }
