@@ -357,6 +357,9 @@ func (c *Crawler) fetchWindow(ctx context.Context, st *runState, q Query, cur *s
 		for _, sk := range sum.Skipped {
 			c.cfg.Logger.Warn("record not stored", "query", q.Name, "pmid", sk.PMID, "reason", sk.Reason)
 		}
+		for _, n := range sum.Notes {
+			c.cfg.Logger.Warn("record stored cut", "query", q.Name, "pmid", n.PMID, "reason", n.Reason)
+		}
 		cur.Pass.Window.Done = off + len(want)
 		if err := c.putCursor(cur); err != nil {
 			return err

@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"villi/pubmed"
 	"villi/store"
 )
 
 // Summary counts what an ingest did. Skipped records are listed with the
-// reason; Notes hold things worth knowing that lost nothing (duplicates).
+// reason; Notes hold things worth knowing about records that were stored
+// (duplicates, and records the decoder cut to its limits).
 type Summary struct {
 	Records   int    `json:"records"` // articles and deletions read
 	Added     int    `json:"added"`
@@ -92,9 +94,7 @@ func (l *Library) Import(ctx context.Context, r io.Reader, progress func(Progres
 				return sum, err
 			}
 		}
-		if skip, ok := b.add(it); !ok {
-			sum.Skipped = append(sum.Skipped, skip)
-		}
+		b.add(it, &sum)
 		if b.full() {
 			if err := b.flush(ctx, &sum); err != nil {
 				return sum, err
@@ -123,9 +123,7 @@ func (l *Library) Ingest(ctx context.Context, items []pubmed.Item) (Summary, err
 				return sum, err
 			}
 		}
-		if skip, ok := b.add(it); !ok {
-			sum.Skipped = append(sum.Skipped, skip)
-		}
+		b.add(it, &sum)
 	}
 	return sum, b.flush(ctx, &sum)
 }
@@ -152,21 +150,27 @@ func (b *batcher) switchesKind(it pubmed.Item) bool {
 	return len(b.batch.Deletes) > 0
 }
 
-// add queues an item, or reports why it cannot be stored.
-func (b *batcher) add(it pubmed.Item) (Skip, bool) {
+// add queues an item, or lists it in sum.Skipped with the reason it cannot
+// be stored. A record the decoder cut to its limits is stored as cut, with a
+// note saying what was cut.
+func (b *batcher) add(it pubmed.Item, sum *Summary) {
 	if it.Article == nil {
 		b.batch.Deletes = append(b.batch.Deletes, it.Deleted...)
-		return Skip{}, true
+		return
 	}
 	a := it.Article
 	if reason := unusable(a); reason != "" {
-		return Skip{Ordinal: it.Ordinal, Line: it.Line, PMID: a.PMID, Reason: reason}, false
+		sum.Skipped = append(sum.Skipped, Skip{Ordinal: it.Ordinal, Line: it.Line, PMID: a.PMID, Reason: reason})
+		return
+	}
+	if len(it.Cut) > 0 {
+		sum.Notes = append(sum.Notes, Skip{Ordinal: it.Ordinal, Line: it.Line, PMID: a.PMID,
+			Reason: "stored cut to villi's limits: " + strings.Join(it.Cut, "; ")})
 	}
 	b.batch.Puts = append(b.batch.Puts, store.Put{
 		Record: store.Record{Article: *a, Tags: b.lib.tax.Tag(a)},
 		Source: it.Source,
 	})
-	return Skip{}, true
 }
 
 // unusable says why a record cannot be kept, or "" when it can.

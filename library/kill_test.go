@@ -20,11 +20,15 @@ import (
 	"villi/internal/fixture"
 )
 
-// The child half of TestImport_Kill9LosesNothingAcknowledged: import a file
-// and print "acked N" after every committed batch.
+// The child halves of TestImport_Kill9LosesNothingAcknowledged (import a
+// file and print "acked N" after every committed batch) and of
+// TestImport_HostileFilePeakMemory.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv("VILLI_KILLTEST_DIR"); dir != "" {
 		os.Exit(killChild(dir, os.Getenv("VILLI_KILLTEST_FILE")))
+	}
+	if dir := os.Getenv("VILLI_HOSTILETEST_DIR"); dir != "" {
+		os.Exit(hostileMemChild(dir, os.Getenv("VILLI_HOSTILETEST_FILE")))
 	}
 	os.Exit(m.Run())
 }

@@ -14,9 +14,9 @@ func (p *parser) bookDocument(d *draft) {
 		case "LocationLabel":
 			b.LocationLabel = p.text()
 		case "ArticleTitle":
-			a.Title, a.TitleHTML = p.rich()
+			a.Title, a.TitleHTML = p.rich(maxTitle)
 		case "VernacularTitle":
-			a.VernacularTitle = p.text()
+			a.VernacularTitle = p.textUpTo(maxTitle)
 		case "Pagination":
 			p.pagination(a)
 		case "Language":
@@ -33,7 +33,7 @@ func (p *parser) bookDocument(d *draft) {
 			dt := p.date()
 			a.DateRevised = &dt
 		case "CoiStatement":
-			a.CoiStatement = p.text()
+			a.CoiStatement = p.textUpTo(maxParagraph)
 		default:
 			p.skip()
 		}
@@ -57,7 +57,7 @@ func (p *parser) book(d *draft) {
 				}
 			}
 		case "BookTitle":
-			b.Title, d.bookTitle = p.rich()
+			b.Title, d.bookTitle = p.rich(maxTitle)
 		case "PubDate":
 			a.PubDate = p.date()
 		case "AuthorList":
@@ -65,7 +65,7 @@ func (p *parser) book(d *draft) {
 		case "Edition":
 			b.Edition = p.text()
 		case "CollectionTitle":
-			b.CollectionTitle = p.text()
+			b.CollectionTitle = p.textUpTo(maxTitle)
 		case "Isbn":
 			if v := p.text(); v != "" {
 				b.ISBNs = append(b.ISBNs, v)

@@ -11,7 +11,7 @@ func (p *parser) date() Date {
 		case "Year":
 			d.Year = p.num()
 		case "Month":
-			p.collect(false)
+			p.collect(false, maxShort)
 			d.Month = monthNum(string(p.t.plain))
 		case "Day":
 			d.Day = p.num()

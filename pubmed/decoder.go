@@ -28,6 +28,10 @@ type Item struct {
 	Source  []byte   // the record element's exact bytes as in the input (owned by the caller, not reused)
 	Line    int      // 1-based line where the record's element starts
 	Ordinal int      // 1-based ordinal of the item (record or DeleteCitation) in the input
+	// Cut says what the limits (limits.go) took from the Article, one line
+	// per element and kind, such as "<ArticleTitle> cut to 4096 bytes (was
+	// 16777216 bytes)"; nil for every real record.
+	Cut []string
 }
 
 // Error is returned for malformed input. It names the line, the ordinal of
@@ -311,7 +315,7 @@ func (d *Decoder) readRecord(name []byte) (Item, error) {
 	}
 	src := d.end()
 	d.inRecord = false
-	return Item{Article: a, Source: src, Line: line, Ordinal: d.record}, nil
+	return Item{Article: a, Source: src, Line: line, Ordinal: d.record, Cut: d.p.cutLines()}, nil
 }
 
 func (d *Decoder) readDeletion() (Item, error) {

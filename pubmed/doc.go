@@ -13,6 +13,11 @@
 // wrapping ErrTruncated or ErrNotPubMed where they apply) after every earlier
 // record has been yielded intact.
 //
+// Every field, word and nesting of inline markup is held to a limit several
+// times what any real record reaches (limits.go, with the measured maxima):
+// a hostile or corrupt record is cut to them, and Item.Cut says what was
+// cut, so that one record cannot cost gigabytes downstream.
+//
 // Two things callers should know:
 //   - A record without a usable PMID (missing, empty or not a number, seen
 //     only in hand-made files) is yielded with PMID 0 rather than failing the

@@ -18,6 +18,8 @@ type parser struct {
 	t       textBuf
 	scratch []byte
 	arena   []byte // backing bytes of the strings handed out, see str
+	el      []byte // name of the element being collected, for cut notes
+	cuts    []cut  // what the limits cut from the record being read
 
 	// Reused buffers: lists are gathered here and copied out at their
 	// exact size, one allocation each.
@@ -87,9 +89,12 @@ func (p *parser) skip() {
 	}
 }
 
-// collect reads the rest of the current element into p.t.
-func (p *parser) collect(wantHTML bool) {
-	p.t.reset(wantHTML)
+// collect reads the rest of the current element into p.t, keeping at most
+// limit bytes of plain text, and notes what the limits cut.
+func (p *parser) collect(wantHTML bool, limit int) {
+	p.el = append(p.el[:0], p.s.name...)
+	p.t.reset(wantHTML, limit)
+	defer p.noteCollectCuts()
 	depth := 0
 	for {
 		switch p.s.next() {
@@ -109,19 +114,38 @@ func (p *parser) collect(wantHTML bool) {
 			depth--
 			if wantHTML {
 				if tag := inlineTag(p.s.name); tag != "" {
-					p.t.close(tag)
+					p.t.close()
 				}
 			}
 		case tokErr, tokEOF:
+			p.t.closeAll()
 			return
 		}
 	}
 }
 
+func (p *parser) noteCollectCuts() {
+	t := &p.t
+	if t.full {
+		p.noteCut(p.el, cutText, len(t.plain)-len(ellipsis)+t.lost, t.limit)
+	}
+	// In a field shorter than a word may be, the cut of the field says it.
+	if t.longWord > 0 && !(t.full && t.limit <= maxWord) {
+		p.noteCut(p.el, cutWord, t.longWord, maxWord)
+	}
+	if t.deepest > maxInline {
+		p.noteCut(p.el, cutNesting, t.deepest, maxInline)
+	}
+	if t.dropped {
+		p.noteCut(p.el, cutMarkup, len(t.plain), t.limit)
+	}
+}
+
 // leaf returns the content of the current element when it is one run of
-// text that needs no decoding and no whitespace collapsing, which is most
-// leaves. The caller must copy raw, then call p.s.next() for the end tag.
-func (p *parser) leaf() (raw []byte, ok bool) {
+// text that needs no decoding, no whitespace collapsing and no cut to
+// limit, which is most leaves. The caller must copy raw, then call
+// p.s.next() for the end tag.
+func (p *parser) leaf(limit int) (raw []byte, ok bool) {
 	s := p.s
 	if s.selfClosing {
 		return nil, false
@@ -132,6 +156,9 @@ func (p *parser) leaf() (raw []byte, ok bool) {
 		return nil, false
 	}
 	raw = b[:i]
+	if len(raw) > limit || len(raw) > maxWord && longWord(raw, 0, maxWord) {
+		return nil, false
+	}
 	if len(raw) > 0 && (raw[0] == ' ' || raw[len(raw)-1] == ' ') ||
 		hasControl(raw) || bytes.IndexByte(raw, '&') >= 0 || bytes.Contains(raw, []byte("  ")) {
 		return nil, false
@@ -161,20 +188,26 @@ func hasControl(b []byte) bool {
 	return false
 }
 
-// text returns the plain text of the rest of the current element.
-func (p *parser) text() string {
-	if raw, ok := p.leaf(); ok {
+// text returns the plain text of the rest of the current element, cut to
+// maxShort.
+func (p *parser) text() string { return p.textUpTo(maxShort) }
+
+// textUpTo returns the plain text of the rest of the current element, cut
+// to limit.
+func (p *parser) textUpTo(limit int) string {
+	if raw, ok := p.leaf(limit); ok {
 		v := p.str(raw)
 		p.s.next()
 		return v
 	}
-	p.collect(false)
+	p.collect(false, limit)
 	return p.str(p.t.plain)
 }
 
-// rich returns the plain text and the safe HTML of the rest of the element.
-func (p *parser) rich() (text, html string) {
-	if raw, ok := p.leaf(); ok {
+// rich returns the plain text and the safe HTML of the rest of the element,
+// the text cut to limit.
+func (p *parser) rich(limit int) (text, html string) {
+	if raw, ok := p.leaf(limit); ok {
 		text = p.str(raw)
 		html = text
 		for _, c := range raw {
@@ -187,7 +220,7 @@ func (p *parser) rich() (text, html string) {
 		p.s.next()
 		return text, html
 	}
-	p.collect(true)
+	p.collect(true, limit)
 	return p.str(p.t.plain), p.str(p.t.html)
 }
 
@@ -220,12 +253,12 @@ func (p *parser) str(b []byte) string {
 // num returns the text of the rest of the element as an int, 0 when it is
 // not a number.
 func (p *parser) num() int {
-	if raw, ok := p.leaf(); ok {
+	if raw, ok := p.leaf(maxShort); ok {
 		n, _ := atoi(raw)
 		p.s.next()
 		return n
 	}
-	p.collect(false)
+	p.collect(false, maxShort)
 	n, _ := atoi(p.t.plain)
 	return n
 }
@@ -246,7 +279,7 @@ func atoi(b []byte) (int, bool) {
 
 // pmid reads a PMID element as a number; 0 when it is empty or not one.
 func (p *parser) pmid() uint64 {
-	p.collect(false)
+	p.collect(false, maxShort)
 	v, err := strconv.ParseUint(string(p.t.plain), 10, 64)
 	if err != nil {
 		return 0
@@ -274,6 +307,11 @@ func (p *parser) attr(name string) string {
 			p.scratch = append(p.scratch, v[i])
 			i++
 		}
+		v = p.scratch
+	}
+	if len(v) > maxShort {
+		p.noteCut(append(append(append(p.el[:0], '<'), p.s.name...), (" "+name+">")...), cutAttr, len(v), maxShort)
+		p.scratch = append(append(p.scratch[:0], v[:runeCut(v, maxShort)]...), ellipsis...)
 		v = p.scratch
 	}
 	return p.str(v)

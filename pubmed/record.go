@@ -31,6 +31,7 @@ type draft struct {
 // record parses a PubmedArticle, PubmedBookArticle or MedlineCitation
 // element whose start tag was just read.
 func (p *parser) record(name []byte) *Article {
+	p.cuts = p.cuts[:0]
 	a := &Article{AuthorsComplete: true}
 	d := &draft{a: a, bookCompl: true}
 	switch string(name) {
@@ -169,7 +170,7 @@ func (p *parser) citation(d *draft) {
 		case "KeywordList":
 			p.keywords(a)
 		case "CoiStatement":
-			a.CoiStatement = p.text()
+			a.CoiStatement = p.textUpTo(maxParagraph)
 		default:
 			p.skip()
 		}
@@ -185,9 +186,9 @@ func (p *parser) article(d *draft) {
 		case "Journal":
 			p.journal(a)
 		case "ArticleTitle":
-			a.Title, a.TitleHTML = p.rich()
+			a.Title, a.TitleHTML = p.rich(maxTitle)
 		case "VernacularTitle":
-			a.VernacularTitle = p.text()
+			a.VernacularTitle = p.textUpTo(maxTitle)
 		case "Pagination":
 			p.pagination(a)
 		case "ELocationID":
@@ -195,7 +196,7 @@ func (p *parser) article(d *draft) {
 		case "Abstract":
 			a.Abstract, a.Copyright = p.abstract(true)
 		case "Affiliation":
-			d.legacyAff = p.text()
+			d.legacyAff = p.textUpTo(maxAffiliation)
 		case "AuthorList":
 			a.AuthorsComplete = p.yes("CompleteYN", true)
 			a.Authors = p.authors(a.Authors)
@@ -296,16 +297,16 @@ func (p *parser) abstract(wantHTML bool) (secs []AbstractSection, copyright stri
 		case "AbstractText":
 			s := AbstractSection{Label: p.attr("Label"), Category: p.attr("NlmCategory")}
 			if wantHTML {
-				s.Text, s.HTML = p.rich()
+				s.Text, s.HTML = p.rich(maxParagraph)
 			} else {
-				s.Text = p.text()
+				s.Text = p.textUpTo(maxParagraph)
 			}
 			// An empty section, even labelled, says nothing.
 			if s.Text != "" {
 				secs = append(secs, s)
 			}
 		case "CopyrightInformation":
-			copyright = p.text()
+			copyright = p.textUpTo(maxTitle)
 		default:
 			p.skip()
 		}
@@ -341,7 +342,7 @@ func (p *parser) authors(list []Author) []Author {
 			case "AffiliationInfo":
 				for n, ok := p.child(); ok; n, ok = p.child() {
 					if string(n) == "Affiliation" {
-						if aff := p.text(); aff != "" {
+						if aff := p.textUpTo(maxAffiliation); aff != "" {
 							affs = append(affs, aff)
 						}
 					} else {
@@ -349,7 +350,7 @@ func (p *parser) authors(list []Author) []Author {
 					}
 				}
 			case "Affiliation":
-				if aff := p.text(); aff != "" {
+				if aff := p.textUpTo(maxAffiliation); aff != "" {
 					affs = append(affs, aff)
 				}
 			case "Identifier":

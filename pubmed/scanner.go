@@ -143,19 +143,33 @@ func (s *scanner) fill() bool {
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
 	}
-	for range 100 {
+	// Read at least as much as the unfinished token holds so far (or
+	// until the buffer is full): the token is scanned again from its start
+	// after each fill, and growing it geometrically keeps a token of n
+	// bytes (a 60 MiB title) at O(n) scanning rather than O(n²) with one
+	// gzip-sized read per fill.
+	want := max(s.end-s.tokStart, 1)
+	got := 0
+	for tries := 0; tries < 100; {
 		n, err := s.r.Read(s.buf[s.end:])
 		s.end += n
+		got += n
 		if err != nil {
 			s.eof = true
 			if err != io.EOF {
 				s.rerr = fmt.Errorf("read input: %w", err)
 			}
-			return n > 0
+			return got > 0
 		}
-		if n > 0 {
+		if got >= want || s.end == len(s.buf) {
 			return true
 		}
+		if n == 0 {
+			tries++
+		}
+	}
+	if got > 0 {
+		return true
 	}
 	s.eof = true
 	s.rerr = io.ErrNoProgress

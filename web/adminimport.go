@@ -96,6 +96,9 @@ func (s *server) handleImport(w http.ResponseWriter, r *http.Request) {
 	for _, sk := range total.Skipped {
 		d.Lines = append(d.Lines, "Skipped "+sk.String())
 	}
+	for _, n := range total.Notes {
+		d.Lines = append(d.Lines, "Note: "+n.String())
+	}
 	s.render(w, r, code, "subscribe_message", d)
 }
 

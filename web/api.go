@@ -42,7 +42,7 @@ func (s *server) apiFailed(w http.ResponseWriter, r *http.Request, what string, 
 	if r.Context().Err() != nil {
 		return
 	}
-	s.log.Error("api "+what, "query", r.URL.RawQuery, "err", err)
+	s.log.Error("api "+what, "query", clipForLog(r.URL.RawQuery), "err", err)
 	writeJSONError(w, http.StatusInternalServerError, what+" failed on our side; the error has been logged")
 }
 

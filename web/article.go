@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"villi/account"
 	"villi/cite"
@@ -290,7 +291,7 @@ func (s *server) similar(r *http.Request, a *pubmed.Article) []hitView {
 	res, err := s.lib.Search(r.Context(), library.Request{Q: q, Size: 5})
 	if err != nil {
 		if r.Context().Err() == nil {
-			s.log.Warn("similar articles", "pmid", a.PMID, "query", q, "err", err)
+			s.log.Warn("similar articles", "pmid", a.PMID, "query", clipForLog(q), "err", err)
 		}
 		return nil
 	}
@@ -298,10 +299,13 @@ func (s *server) similar(r *http.Request, a *pubmed.Article) []hitView {
 }
 
 // Bounds of the more-like-this query: enough terms to rank by overlap, few
-// enough to stay well within the query language's limits.
+// enough to stay well within the query language's limits (1,000 characters):
+// a record's words and headings are cut to kilobytes, not to what a query
+// may hold, and a query over the limit fails on every view of the page.
 const (
 	similarMeSH  = 6
 	similarWords = 8
+	similarRunes = 600
 )
 
 func similarQuery(a *pubmed.Article) string {
@@ -320,7 +324,7 @@ func similarQuery(a *pubmed.Article) string {
 				}
 				return r
 			}, h.DescriptorName)
-			if name = strings.TrimSpace(name); name != "" {
+			if name = strings.TrimSpace(name); name != "" && fits(terms, name) {
 				terms = append(terms, `"`+name+`"[mh]`)
 			}
 		}
@@ -331,7 +335,7 @@ func similarQuery(a *pubmed.Article) string {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-'
 	}) {
 		w = strings.Trim(w, "-")
-		if words == similarWords || len([]rune(w)) < 4 || seen[w] || isTitleStopWord(w) || !unicode.IsLetter([]rune(w)[0]) {
+		if words == similarWords || len([]rune(w)) < 4 || seen[w] || isTitleStopWord(w) || !unicode.IsLetter([]rune(w)[0]) || !fits(terms, w) {
 			continue
 		}
 		seen[w] = true
@@ -342,6 +346,16 @@ func similarQuery(a *pubmed.Article) string {
 		return ""
 	}
 	return "(" + strings.Join(terms, " OR ") + ") NOT " + strconv.FormatUint(a.PMID, 10) + "[pmid]"
+}
+
+// fits reports whether one more term (with its quotes, tag and " OR ")
+// keeps the more-like-this query within similarRunes.
+func fits(terms []string, add string) bool {
+	n := utf8.RuneCountInString(add) + 10
+	for _, t := range terms {
+		n += utf8.RuneCountInString(t) + 4
+	}
+	return n <= similarRunes
 }
 
 // isTitleStopWord reports title words that say nothing about a topic.

@@ -110,7 +110,7 @@ func (s *server) searchFailed(w http.ResponseWriter, r *http.Request, err error)
 	if r.Context().Err() != nil {
 		return // the client went away
 	}
-	s.log.Error("search", "query", r.URL.RawQuery, "err", err)
+	s.log.Error("search", "query", clipForLog(r.URL.RawQuery), "err", err)
 	s.renderError(w, r, http.StatusInternalServerError, "The search failed on our side; the error has been logged. Try again in a moment.", nil)
 }
 
