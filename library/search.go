@@ -149,7 +149,7 @@ func newHit(rec *store.Record, h index.Hit) Hit {
 		Topics:     nonNil(rec.Tags.Mechanisms),
 		Evidence:   rec.Tags.Evidence,
 		Species:    rec.Tags.Species,
-		Retracted:  a.Retracted,
+		Retracted:  a.IsRetracted(),
 		Snippet:    h.Snippet,
 		Score:      h.Score,
 		Record:     rec,

@@ -48,13 +48,17 @@ func (s *server) apiFailed(w http.ResponseWriter, r *http.Request, what string, 
 
 // articleResponse is the body of /api/v1/articles/{pmid}.
 type articleResponse struct {
-	PMID      uint64            `json:"pmid"`
-	Retracted bool              `json:"retracted"`
-	Tags      taxonomy.Tags     `json:"tags"`
-	Added     time.Time         `json:"added"`
-	Updated   time.Time         `json:"updated"`
-	Links     map[string]string `json:"links"`
-	Article   pubmed.Article    `json:"article"`
+	PMID uint64 `json:"pmid"`
+	// Retracted answers for PubMed and Retraction Watch together;
+	// article.retracted is PubMed's own flag.
+	Retracted  bool              `json:"retracted"`
+	Retraction *retractionJSON   `json:"retraction,omitempty"`
+	Notices    []pubmed.Notice   `json:"notices,omitempty"` // Retraction Watch's entries
+	Tags       taxonomy.Tags     `json:"tags"`
+	Added      time.Time         `json:"added"`
+	Updated    time.Time         `json:"updated"`
+	Links      map[string]string `json:"links"`
+	Article    pubmed.Article    `json:"article"`
 }
 
 func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
@@ -71,9 +75,29 @@ func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
 		links[l.Key] = l.URL
 	}
 	writeJSON(w, http.StatusOK, articleResponse{
-		PMID: a.PMID, Retracted: a.Retracted, Tags: rec.Tags,
+		PMID: a.PMID, Retracted: a.IsRetracted(), Retraction: newRetractionJSON(a.Retraction()),
+		Notices: a.Notices, Tags: rec.Tags,
 		Added: rec.Added, Updated: rec.Updated, Links: links, Article: *a,
 	})
+}
+
+// retractionJSON is an article's "retraction": who retracts it, and when
+// and why when Retraction Watch says.
+type retractionJSON struct {
+	Sources []string `json:"sources"` // "pubmed", "retraction_watch"
+	Date    string   `json:"date,omitempty"`
+	Reason  string   `json:"reason,omitempty"`
+}
+
+func newRetractionJSON(r *pubmed.Retraction) *retractionJSON {
+	if r == nil {
+		return nil
+	}
+	j := &retractionJSON{Sources: r.Sources, Reason: r.Reason}
+	if !r.Date.IsZero() {
+		j.Date = r.Date.Format(time.DateOnly)
+	}
+	return j
 }
 
 func (s *server) apiRecordFailed(w http.ResponseWriter, r *http.Request, code int, err error) {
@@ -116,7 +140,7 @@ func (s *server) apiCite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	text, html := cite.Reference(style, &rec.Article)
-	writeJSON(w, http.StatusOK, citeResponse{PMID: rec.Article.PMID, Style: string(style), Text: text, HTML: html, Retracted: rec.Article.Retracted})
+	writeJSON(w, http.StatusOK, citeResponse{PMID: rec.Article.PMID, Style: string(style), Text: text, HTML: html, Retracted: rec.Article.IsRetracted()})
 }
 
 // apiExport writes the records named by pmid parameters in one format.
