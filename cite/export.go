@@ -160,7 +160,7 @@ func writeCSV(w io.Writer, items []Item) error {
 			year = strconv.Itoa(a.PubDate.Year)
 		}
 		retracted := "no"
-		if a.Retracted {
+		if a.IsRetracted() {
 			retracted = "yes"
 		}
 		rec := []string{

@@ -187,7 +187,8 @@ func aheadOfPrint(a *pubmed.Article) bool {
 
 // retraction returns a note on the retraction, "" when not retracted.
 func retraction(a *pubmed.Article) string {
-	if !a.Retracted {
+	r := a.Retraction()
+	if r == nil {
 		return ""
 	}
 	s := "Retracted publication."
@@ -196,9 +197,12 @@ func retraction(a *pubmed.Article) string {
 			continue
 		}
 		if src := refWithPMID(c); src != "" {
-			s += " Retraction in: " + src
+			return s + " Retraction in: " + src
 		}
 		break
+	}
+	if note := r.Note(); note != pubmed.SourceLabel(pubmed.SourcePubMed) {
+		s += " (" + note + ")"
 	}
 	return s
 }

@@ -95,9 +95,17 @@ func Flags(a *pubmed.Article) []Flag {
 		}
 		byKind[rk.kind] = Flag{Kind: rk.kind, Notice: notice(rk.prefix, c), NoticePMID: c.PMID}
 	}
-	if _, ok := byKind[Retracted]; a.Retracted && !ok {
-		// The "Retracted Publication" type without a linked notice.
-		byKind[Retracted] = Flag{Kind: Retracted}
+	if r := a.Retraction(); r != nil {
+		if _, ok := byKind[Retracted]; !ok {
+			// The "Retracted Publication" type without a linked notice, or
+			// a retraction only Retraction Watch records.
+			byKind[Retracted] = watchFlag(Retracted, r.NoticePMID, r)
+		}
+	}
+	if n := a.Concern(); n != nil {
+		if _, ok := byKind[Concern]; !ok {
+			byKind[Concern] = watchFlag(Concern, n.NoticePMID, n)
+		}
 	}
 	var out []Flag
 	for _, k := range []Kind{Retracted, PartialRetraction, Concern, Erratum} {
@@ -106,6 +114,16 @@ func Flags(a *pubmed.Article) []Flag {
 		}
 	}
 	return out
+}
+
+// watchFlag is a flag from a notice PubMed does not link: "Retraction
+// Watch, 1 Mar 2024: Plagiarism"; a bare PubMed flag has no notice.
+func watchFlag(k Kind, noticePMID uint64, n interface{ Note() string }) Flag {
+	text := n.Note()
+	if text == pubmed.SourceLabel(pubmed.SourcePubMed) {
+		text = ""
+	}
+	return Flag{Kind: k, Notice: text, NoticePMID: noticePMID}
 }
 
 // notice is "Retraction in: Gut. 2021;70:600. PMID: 33500001".

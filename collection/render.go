@@ -102,12 +102,12 @@ func (s *Service) References(ctx context.Context, u store.User, id uint64, style
 }
 
 // exportNote is the note an export carries: the flags cite does not write
-// itself (it writes a retraction of a.Retracted), in capitals so they stand
+// itself (it writes a retraction of a.IsRetracted), in capitals so they stand
 // out in a reference manager, then the user's note.
 func exportNote(e *Entry) string {
 	var parts []string
 	for _, f := range e.Flags {
-		if f.Kind == Retracted && e.Article != nil && e.Article.Retracted {
+		if f.Kind == Retracted && e.Article != nil && e.Article.IsRetracted() {
 			continue
 		}
 		p := strings.ToUpper(f.Kind.Label()) + ":"

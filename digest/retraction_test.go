@@ -2,7 +2,9 @@ package digest
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +115,29 @@ func TestSelect_RetractionsDoNotUseUpTheScanBudget(t *testing.T) {
 	if got := allPMIDs(sel); !slices.Equal(got, []uint64{keeper}) || sel.Truncated {
 		t.Errorf("selected %v (truncated %v), want [%d]: %d retractions ranked first used up the scan of %d",
 			got, sel.Truncated, keeper, len(recs)-1, cfg.MaxScan)
+	}
+}
+
+// A retraction only Retraction Watch records leaves the record out of the
+// digest as PubMed's flag does.
+func TestSelect_RetractionWatchRetractionDropsOut(t *testing.T) {
+	lib, _ := selectionLib(t)
+	s := newService(t, lib, testConfig(farOff))
+	sub := store.Subscription{ID: 1, Email: "a@example.org", Conditions: []string{"lupus"}}
+	sel, err := s.selectItems(context.Background(), &sub, longAgo, farOff)
+	if err != nil || !slices.Equal(allPMIDs(sel), []uint64{pmidLupus}) {
+		t.Fatalf("before the import: %v, %v; want [%d]", allPMIDs(sel), err, pmidLupus)
+	}
+	csv := "Record ID,Title,Subject,Institution,Journal,Publisher,Country,Author,URLS,ArticleType,RetractionDate,RetractionDOI,RetractionPubMedID,OriginalPaperDate,OriginalPaperDOI,OriginalPaperPubMedID,RetractionNature,Reason,Paywalled,Notes\n" +
+		fmt.Sprintf("1,x,,,,,,,,,3/1/2024 0:00,unavailable,0,unavailable,unavailable,%d,Retraction,+Plagiarism;,No,\n", pmidLupus)
+	if _, err := lib.ImportRetractions(context.Background(), "rw.csv", strings.NewReader(csv)); err != nil {
+		t.Fatal(err)
+	}
+	sel, err = s.selectItems(context.Background(), &sub, longAgo, farOff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := allPMIDs(sel); len(got) != 0 {
+		t.Errorf("after the Retraction Watch import: %v, want nothing", got)
 	}
 }

@@ -82,7 +82,7 @@ func (s *Service) request(sub *store.Subscription) library.Request {
 // in it, not retracted, and listed by PubMed at most MaxEntrezAge before
 // villi stored it.
 func isNew(rec *store.Record, since, until time.Time) bool {
-	if !rec.Added.After(since) || rec.Added.After(until) || rec.Article.Retracted {
+	if !rec.Added.After(since) || rec.Added.After(until) || rec.Article.IsRetracted() {
 		return false
 	}
 	e, ok := rec.Article.EntrezDate()
@@ -219,7 +219,7 @@ func (s *Service) item(rec *store.Record, freeAt time.Time) Study {
 		Species:     rec.Tags.Species,
 		Conditions:  rec.Tags.Conditions,
 		KeySentence: KeySentence(a),
-		Retracted:   a.Retracted,
+		Retracted:   a.IsRetracted(),
 		ArticleURL:  s.cfg.BaseURL + "/articles/" + strconv.FormatUint(a.PMID, 10),
 		PubMedURL:   "https://pubmed.ncbi.nlm.nih.gov/" + strconv.FormatUint(a.PMID, 10) + "/",
 		Added:       rec.Added,

@@ -155,7 +155,7 @@ func document(rec *store.Record, terms []string) doc {
 	d := doc{
 		fPMID:      strconv.FormatUint(a.PMID, 10),
 		fTitle:     a.Title,
-		fRetracted: a.Retracted,
+		fRetracted: a.IsRetracted(),
 	}
 	if len(a.Abstract) > 0 {
 		all := make([]string, 0, len(a.Abstract))

@@ -66,7 +66,7 @@ func tableTerms(rec *store.Record) []string {
 	if !rec.Added.IsZero() {
 		add(tAdded, strconv.FormatInt(clampDate(rec.Added).UnixNano(), 10))
 	}
-	if a.Retracted {
+	if a.IsRetracted() {
 		add(tRetracted, "1")
 	}
 	if from, ok := a.FreeFrom(); ok {

@@ -165,7 +165,7 @@ func newHit(rec *store.Record, h index.Hit, freeAt time.Time) Hit {
 		Topics:       nonNil(rec.Tags.Mechanisms),
 		Evidence:     rec.Tags.Evidence,
 		Species:      rec.Tags.Species,
-		Retracted:    a.Retracted,
+		Retracted:    a.IsRetracted(),
 		Snippet:      h.Snippet,
 		Score:        h.Score,
 		Record:       rec,

@@ -67,7 +67,11 @@ type Article struct {
 	CommentsCorrections []CommentCorrection `json:"comments_corrections,omitempty"`
 	// Retracted is true when a RetractionIn comment exists or the record has
 	// the "Retracted Publication" publication type.
+	// Ask IsRetracted or Retraction, which also weigh Notices.
 	Retracted bool `json:"retracted"`
+	// Notices come from other databases (Retraction Watch), attached by the
+	// store on read; never part of the stored JSON (see Notice).
+	Notices []Notice `json:"-"`
 
 	CoiStatement string `json:"coi_statement,omitempty"`
 	Book         *Book  `json:"book,omitempty"` // set for KindBook

@@ -106,6 +106,11 @@ func (s *Store) Apply(ctx context.Context, b Batch) ([]Result, error) {
 			if err != nil {
 				return err
 			}
+			// The caller indexes the record it put: it must see the
+			// notices a later read would attach.
+			if err := attachNotices(tx, u64key(r.PMID), &b.Puts[i].Record); err != nil {
+				return err
+			}
 			results = append(results, r)
 		}
 		for i, pmid := range b.Deletes {

@@ -38,6 +38,9 @@
 //	└── <email>        → JSON User      normalised e-mail; bcrypt hash, admin flag
 //	sessions                            (migration 2)
 //	└── sha256(token)  → JSON Session   the token itself is never stored
+//	notices                             (migration 4)
+//	└── <pmid>         → JSON []pubmed.Notice  Retraction Watch entries; attached
+//	                                    to every Record read (Article.Notices)
 //
 // Every write of a PMID (put or delete) takes the next sequence number and
 // replaces that PMID's entry in changes, so the log holds at most one entry
@@ -46,9 +49,9 @@
 // ChangesSince; one that remembers nothing rebuilds from LastSeq, ForEach
 // and then ChangesSince.
 //
-// Every bucket but sessions is created by migration 1, sessions by migration
-// 2; each bucket's accessors live in a file of their own (runs.go,
-// cursors.go, users.go, ...). Schema changes are new entries at the end of
+// Every bucket but sessions and notices is created by migration 1, sessions
+// by migration 2, notices by migration 4; each bucket's accessors live in a
+// file of their own (runs.go, cursors.go, users.go, notices.go, ...). Schema changes are new entries at the end of
 // the migrations list, never edits of old ones; a file whose schema_version
 // is newer than the binary's list is refused (ErrSchemaTooNew).
 package store

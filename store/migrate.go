@@ -20,6 +20,7 @@ var migrations = []migration{
 	{name: "create buckets", up: migrateCreateBuckets},
 	{name: "create sessions bucket", up: migrateCreateSessions}, // store/users.go
 	{name: "import runs name their files", up: migrateRunFiles}, // store/runs.go
+	{name: "create notices bucket", up: migrateCreateNotices},   // store/notices.go
 }
 
 // migrateCreateBuckets lays out schema 1, including the reserved buckets

@@ -43,6 +43,7 @@ var (
 	bucketCollections   = []byte("collections")
 	bucketSendlog       = []byte("sendlog")
 	bucketUsers         = []byte("users")
+	bucketNotices       = []byte("notices")
 )
 
 // Meta keys the store itself maintains; SetMeta refuses them.
@@ -215,7 +216,7 @@ func (s *Store) Get(pmid uint64) (Record, error) {
 		if v == nil {
 			return fmt.Errorf("pmid %d: %w", pmid, ErrNotFound)
 		}
-		return decodeRecord(pmid, v, &rec)
+		return readRecord(tx, u64key(pmid), v, &rec)
 	})
 	return rec, err
 }
@@ -232,7 +233,7 @@ func (s *Store) GetMany(pmids []uint64) ([]Record, error) {
 				continue
 			}
 			recs = append(recs, Record{})
-			if err := decodeRecord(pmid, v, &recs[len(recs)-1]); err != nil {
+			if err := readRecord(tx, u64key(pmid), v, &recs[len(recs)-1]); err != nil {
 				return err
 			}
 		}

@@ -40,7 +40,7 @@ func (s *Store) ForEach(ctx context.Context, fn func(Record) error) error {
 					return nil
 				}
 				recs = append(recs, Record{})
-				if err := decodeRecord(keyU64(k), v, &recs[len(recs)-1]); err != nil {
+				if err := readRecord(tx, k, v, &recs[len(recs)-1]); err != nil {
 					return err
 				}
 			}
@@ -88,7 +88,7 @@ func (s *Store) ChangesSince(ctx context.Context, after uint64, fn func(seq, pmi
 				ch := change{seq: keyU64(k), pmid: keyU64(v)}
 				if a := arts.Get(v); a != nil {
 					ch.rec = new(Record)
-					if err := decodeRecord(ch.pmid, a, ch.rec); err != nil {
+					if err := readRecord(tx, v, a, ch.rec); err != nil {
 						return err
 					}
 				}
@@ -148,7 +148,7 @@ func (s *Store) Rewrite(ctx context.Context, fn func(rec *Record, source []byte)
 					return nil
 				}
 				var it item
-				if err := decodeRecord(keyU64(k), v, &it.rec); err != nil {
+				if err := readRecord(tx, k, v, &it.rec); err != nil {
 					return err
 				}
 				if z := srcs.Get(k); z != nil {

@@ -7,6 +7,7 @@ import (
 
 	"villi/account"
 	"villi/digest"
+	"villi/library"
 	"villi/store"
 )
 
@@ -23,6 +24,8 @@ type adminPage struct {
 	Queries     []queryView
 	// Orphans are cursors of queries no longer saved: kept, not crawled.
 	Orphans []store.Cursor
+	// Retractions is the last Retraction Watch import and what it flags.
+	Retractions library.RetractionStatus
 }
 
 // subscriberView is one subscription as the admin sees it.
@@ -86,6 +89,10 @@ func (s *server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Runs = runs
+	if d.Retractions, err = s.lib.RetractionStatus(); err != nil {
+		s.adminFailed(w, r, "read the Retraction Watch import", err)
+		return
+	}
 	users, err := s.accounts.Users(r.Context())
 	if err != nil {
 		s.adminFailed(w, r, "list users", err)

@@ -48,8 +48,12 @@ func (s *server) apiFailed(w http.ResponseWriter, r *http.Request, what string, 
 
 // articleResponse is the body of /api/v1/articles/{pmid}.
 type articleResponse struct {
-	PMID      uint64 `json:"pmid"`
-	Retracted bool   `json:"retracted"`
+	PMID uint64 `json:"pmid"`
+	// Retracted answers for PubMed and Retraction Watch together;
+	// article.retracted is PubMed's own flag.
+	Retracted  bool            `json:"retracted"`
+	Retraction *retractionJSON `json:"retraction,omitempty"`
+	Notices    []pubmed.Notice `json:"notices,omitempty"` // Retraction Watch's entries
 	// FreeFullText and FullTextURL as in a search hit.
 	FreeFullText bool              `json:"free_full_text"`
 	FullTextURL  string            `json:"full_text_url,omitempty"`
@@ -75,9 +79,29 @@ func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
 	}
 	fullText := a.FreeFullText(time.Now())
 	writeJSON(w, http.StatusOK, articleResponse{
-		PMID: a.PMID, Retracted: a.Retracted, FreeFullText: fullText != "", FullTextURL: fullText, Tags: rec.Tags,
+		PMID: a.PMID, Retracted: a.IsRetracted(), Retraction: newRetractionJSON(a.Retraction()),
+		Notices: a.Notices, FreeFullText: fullText != "", FullTextURL: fullText, Tags: rec.Tags,
 		Added: rec.Added, Updated: rec.Updated, Links: links, Article: *a,
 	})
+}
+
+// retractionJSON is an article's "retraction": who retracts it, and when
+// and why when Retraction Watch says.
+type retractionJSON struct {
+	Sources []string `json:"sources"` // "pubmed", "retraction_watch"
+	Date    string   `json:"date,omitempty"`
+	Reason  string   `json:"reason,omitempty"`
+}
+
+func newRetractionJSON(r *pubmed.Retraction) *retractionJSON {
+	if r == nil {
+		return nil
+	}
+	j := &retractionJSON{Sources: r.Sources, Reason: r.Reason}
+	if !r.Date.IsZero() {
+		j.Date = r.Date.Format(time.DateOnly)
+	}
+	return j
 }
 
 func (s *server) apiRecordFailed(w http.ResponseWriter, r *http.Request, code int, err error) {
@@ -120,7 +144,7 @@ func (s *server) apiCite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	text, html := cite.Reference(style, &rec.Article)
-	writeJSON(w, http.StatusOK, citeResponse{PMID: rec.Article.PMID, Style: string(style), Text: text, HTML: html, Retracted: rec.Article.Retracted})
+	writeJSON(w, http.StatusOK, citeResponse{PMID: rec.Article.PMID, Style: string(style), Text: text, HTML: html, Retracted: rec.Article.IsRetracted()})
 }
 
 // apiExport writes the records named by pmid parameters in one format.

@@ -37,6 +37,11 @@ type articlePage struct {
 	Retraction   *link       // the retraction notice, when retracted
 	FullText     string      // the free full text at PMC; "" when none or embargoed
 	Meta         []cite.Meta // citation_* tags for Zotero and Google Scholar
+	// Retracted says by whom, when and why, from PubMed and Retraction
+	// Watch together; nil when not retracted.
+	Retracted   *pubmed.Retraction
+	Concern     *pubmed.Notice  // Retraction Watch's latest expression of concern
+	Corrections []pubmed.Notice // Retraction Watch's corrections
 	// For a logged-in user: their collections, and those holding this article.
 	CanCollect    bool
 	MyCollections []store.Collection
@@ -159,7 +164,8 @@ func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	for _, f := range cite.Formats {
 		d.Exports = append(d.Exports, link{Label: formatLabel(f), URL: exportURL(f, a.PMID)})
 	}
-	if a.Retracted {
+	d.Concern, d.Corrections = a.Concern(), a.Corrections()
+	if d.Retracted = a.Retraction(); d.Retracted != nil {
 		d.Retraction = s.retractionNotice(a)
 	}
 	d.Similar = s.similar(r, a)

@@ -50,6 +50,7 @@ var writeRoutes = map[string]writeRule{
 	"POST " + digest.PathManage:                  {login: loginNever},
 	"POST " + digest.PathUnsubscribe:             {login: loginNever, crossSite: true},
 	"POST " + pathAdminImport:                    {login: loginAlways},
+	"POST " + pathAdminRetractions:               {login: loginAlways},
 	"POST /api/":                                 {login: loginNever},
 	"PUT /api/":                                  {login: loginNever},
 	"PATCH /api/":                                {login: loginNever},

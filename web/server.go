@@ -229,6 +229,7 @@ func (s *server) routes(mux *routeMux) {
 	// Administration.
 	mux.Handle("GET /admin", admin(s.handleAdmin))
 	mux.Handle("POST "+pathAdminImport, admin(s.handleImport))
+	mux.Handle("POST "+pathAdminRetractions, admin(s.handleRetractions))
 	mux.Handle("GET "+digest.PathPreview, admin(s.handlePreview))
 	mux.Handle("GET "+pathPreviewMail, admin(s.handlePreviewMail))
 

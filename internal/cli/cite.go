@@ -30,7 +30,7 @@ func runCite(ctx context.Context, e Env, args []string) error {
 	w := bufio.NewWriter(e.Stdout)
 	for _, rec := range recs {
 		text, _ := cite.Reference(style, &rec.Article)
-		if rec.Article.Retracted {
+		if rec.Article.IsRetracted() {
 			fmt.Fprintf(e.Stderr, "villi cite: warning: PMID %d is a retracted publication\n", rec.Article.PMID)
 		}
 		fmt.Fprintln(w, text)

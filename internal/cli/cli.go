@@ -54,6 +54,7 @@ func commands() []command {
 		{"search", "[flags] QUERY", "search the library as the UI does", runSearch},
 		{"show", "[--format medline|json] PMID...", "print stored records", runShow},
 		{"reindex", "[flags]", "rebuild the search index from the store", runReindex},
+		{"retractions", "import [flags] FILE", "import the Retraction Watch database (its CSV file)", runRetractions},
 		{"reparse", "[flags]", "decode every record again from its stored XML (after a parser fix)", runReparse},
 		{"retag", "[flags]", "apply the current taxonomy table to every record", runRetag},
 		{"backup", "[flags] FILE", "write a consistent copy of the store, also while villi serve runs", runBackup},
