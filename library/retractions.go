@@ -33,6 +33,18 @@ type RetractionImport struct {
 	Problems []retractionwatch.Problem `json:"-"`
 }
 
+// Skipped counts the rows left out for a problem (others were read anyway,
+// such as Latin-1 rows).
+func (s RetractionImport) Skipped() int {
+	n := 0
+	for _, p := range s.Problems {
+		if p.Skipped {
+			n++
+		}
+	}
+	return n
+}
+
 // ImportRetractions replaces the Retraction Watch notices with those of the
 // database's CSV file (named name in the import's record). Rows are matched
 // to records on OriginalPaperPubMedID, then on the case-folded

@@ -70,12 +70,6 @@ func (s *server) handleRetractions(w http.ResponseWriter, r *http.Request) {
 }
 
 func retractionLine(s library.RetractionImport) string {
-	skipped := 0
-	for _, p := range s.Problems {
-		if p.Skipped {
-			skipped++
-		}
-	}
 	return fmt.Sprintf("%s read, %d skipped: %d about library records (%d found by DOI), %d kept for records not stored yet; %s changed.",
-		plural(s.Rows, "row"), skipped, s.Matched, s.ByDOI, s.Kept, plural(s.Reindex, "library record"))
+		plural(s.Rows, "row"), s.Skipped(), s.Matched, s.ByDOI, s.Kept, plural(s.Reindex, "library record"))
 }

@@ -46,12 +46,6 @@ func runRetractions(ctx context.Context, e Env, args []string) error {
 
 // retractionLine says what an import did in one line.
 func retractionLine(s library.RetractionImport) string {
-	skipped := 0
-	for _, p := range s.Problems {
-		if p.Skipped {
-			skipped++
-		}
-	}
 	return fmt.Sprintf("%s read (%d skipped): %d about library records (%d by DOI), %d kept for records not stored yet, %d without PMID or known DOI; %s changed, %s re-indexed",
-		plural(s.Rows, "row"), skipped, s.Matched, s.ByDOI, s.Kept, s.Dropped, plural(s.Changed, "PMID"), plural(s.Reindex, "record"))
+		plural(s.Rows, "row"), s.Skipped(), s.Matched, s.ByDOI, s.Kept, s.Dropped, plural(s.Changed, "PMID"), plural(s.Reindex, "record"))
 }
