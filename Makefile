@@ -38,9 +38,34 @@ lint:
 	command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
 	staticcheck ./...
 
+# Fuzzes each target for FUZZTIME; `make fuzz FUZZFLAGS=-race` fuzzes under the race detector.
+# A failing input is written to PKG/testdata/fuzz/TARGET/ (commit it: every `go test` then runs
+# it as a seed). The engine discards its workers' output, so a worker that dies (its 10 s limit
+# per input, a panic off the test's goroutine, a kill) shows only as "fuzzing process hung or
+# terminated unexpectedly", and a seed that does so leaves no new file: the recipe prints each
+# input the run wrote or named and replays it outside the engine, where its panic, race or run
+# time shows.
+FUZZTIME     ?= 60s
+FUZZFLAGS    ?=
+FUZZ_TARGETS ?= pubmed:FuzzDecode query:FuzzParse taxonomy:FuzzTag taxonomy:FuzzLoad
 fuzz:
-	$(GO) test ./pubmed -run '^$$' -fuzz FuzzDecode -fuzztime 60s
-	$(GO) test ./query -run '^$$' -fuzz FuzzParse -fuzztime 60s
+	@tmp=$$(mktemp -d); failed=; \
+	for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t#*:}; dir=$$pkg/testdata/fuzz/$$fn; touch $$tmp/stamp; \
+	  echo "== $(GO) test ./$$pkg $(FUZZFLAGS) -run '^$$' -fuzz '^$$fn\$$' -fuzztime $(FUZZTIME)"; \
+	  { $(GO) test ./$$pkg $(FUZZFLAGS) -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME); echo $$? >$$tmp/rc; } 2>&1 | tee $$tmp/log; \
+	  [ "$$(cat $$tmp/rc)" = 0 ] && continue; \
+	  failed="$$failed $$pkg:$$fn"; \
+	  inputs="$$(find $$dir -type f -newer $$tmp/stamp 2>/dev/null | sed 's|.*/||') $$(sed -n "s|^failure while testing seed corpus entry: $$fn/||p" $$tmp/log)"; \
+	  for f in $$inputs; do \
+	    [ -f $$dir/$$f ] && { echo "== $$fn input $$f, in $$dir/$$f ($$(wc -c <$$dir/$$f) bytes; up to 4000 shown):"; head -c 4000 $$dir/$$f; echo; }; \
+	    echo "== $$fn/$$f replayed outside the engine (a slow pass points to its 10 s limit per input):"; \
+	    $(GO) test ./$$pkg $(FUZZFLAGS) -run "^$$fn/$$f\$$" -v -timeout 20m 2>&1 | tail -n 40; \
+	  done; \
+	  [ -n "$${inputs% }" ] || echo "== $$fn: no input saved or named: see above for a build error; else a worker killed by a signal (out of memory? see dmesg) or the engine stopping at the end of -fuzztime, and GODEBUG=fuzzdebug=1 tells which"; \
+	done; \
+	rm -rf $$tmp; \
+	if [ -n "$$failed" ]; then echo "== fuzz failed:$$failed"; exit 1; fi
 
 clean:
 	rm -rf bin

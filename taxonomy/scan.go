@@ -1,6 +1,8 @@
 package taxonomy
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"villi/pubmed"
@@ -38,7 +40,9 @@ type scanner struct {
 	abbrs   []hit
 	nots    []hit
 	defined []abbrDef
+	byEnd   []int32 // indexes into hits in order of their end token
 	blocks  []counts
+	denied  []bool   // per block: one of its "not" phrases occurs
 	mesh    []uint32 // satisfied refs per mesh rule
 	meshHit []bool   // per block
 }
@@ -54,8 +58,13 @@ func (t *Taxonomy) getScanner() *scanner {
 	if s, ok := t.pool.Get().(*scanner); ok {
 		return s
 	}
+	return t.newScanner()
+}
+
+func (t *Taxonomy) newScanner() *scanner {
 	return &scanner{
 		blocks:  make([]counts, len(t.blocks)),
+		denied:  make([]bool, len(t.blocks)),
 		mesh:    make([]uint32, len(t.mesh)),
 		meshHit: make([]bool, len(t.blocks)),
 	}
@@ -163,28 +172,24 @@ func (c *counts) count(toks []tok, h hit) {
 // "diabetes" ambiguous.
 func (t *Taxonomy) resolveRefs(s *scanner) {
 	toks := s.z.toks
+	// Which blocks are denied is settled once: asking per ref would cost
+	// refs times nots, quadratic in a long text.
+	clear(s.denied)
+	for _, n := range s.nots {
+		s.denied[t.rules[n.rule].block] = true
+	}
 	for _, h := range s.hits {
 		r := &t.rules[h.rule]
 		if r.kind != ruleRef {
 			continue
 		}
 		c := &s.blocks[r.block]
-		if c.field[fieldTitle]+c.field[fieldAbstract]+c.field[fieldKeywords]-c.refs == 0 || s.denied(t, r.block) {
+		if c.field[fieldTitle]+c.field[fieldAbstract]+c.field[fieldKeywords]-c.refs == 0 || s.denied[r.block] {
 			continue
 		}
 		c.count(toks, h)
 		c.refs++
 	}
-}
-
-// denied reports whether a "not" phrase of the block occurs in the text.
-func (s *scanner) denied(t *Taxonomy, block int) bool {
-	for _, n := range s.nots {
-		if t.rules[n.rule].block == block {
-			return true
-		}
-	}
-	return false
 }
 
 func (t *Taxonomy) tryPhrase(s *scanner, ri, i int) {
@@ -261,10 +266,15 @@ func weight(k ruleKind) int {
 }
 
 // excluded reports whether a hit overlaps a "not" phrase of its own block.
+// Nots arrive in order of their start token and span at most t.maxNot
+// tokens, so only the few starting between h.start-t.maxNot+1 and h.end
+// can overlap h: a text full of "not" phrases costs no more per hit.
 func (s *scanner) excluded(t *Taxonomy, h hit) bool {
 	b := t.rules[h.rule].block
-	for _, n := range s.nots {
-		if t.rules[n.rule].block == b && n.start <= h.end && h.start <= n.end {
+	i, _ := slices.BinarySearchFunc(s.nots, h.end+1, func(n hit, start int) int { return cmp.Compare(n.start, start) })
+	for i--; i >= 0 && s.nots[i].start > h.start-t.maxNot; i-- {
+		n := s.nots[i]
+		if t.rules[n.rule].block == b && h.start <= n.end {
 			return true
 		}
 	}
@@ -274,8 +284,14 @@ func (s *scanner) excluded(t *Taxonomy, h hit) bool {
 // resolveAbbrs decides which abbreviation hits count. An abbreviation
 // defined in the text ("celiac disease (CD)") means that and nothing else;
 // one not defined counts where its rule says (always, or near context).
+//
+// Every step looks only at the hits that end just before an abbreviation
+// (s.endingBefore) and at the distinct definitions, never at all hits or all
+// definitions: a text of thousands of "term (ABBR)" pairs would otherwise
+// take time quadratic in its length.
 func (t *Taxonomy) resolveAbbrs(s *scanner) {
 	toks := s.z.toks
+	s.sortByEnd()
 	for _, h := range s.abbrs {
 		if !h.paren {
 			continue
@@ -283,20 +299,20 @@ func (t *Taxonomy) resolveAbbrs(s *scanner) {
 		abbr := t.rules[h.rule].abbr
 		// What ends closest before the parenthesis is what it abbreviates.
 		best := -1
-		for _, p := range s.hits {
-			if definesAt(t, toks, p, h) {
+		for _, pi := range s.endingBefore(h) {
+			if p := s.hits[pi]; definesAt(t, toks, p, h) {
 				best = max(best, p.end)
 			}
 		}
 		found := false
-		for _, p := range s.hits {
-			if p.end == best && definesAt(t, toks, p, h) {
-				s.defined = append(s.defined, abbrDef{abbr: abbr, block: t.rules[p.rule].block})
+		for _, pi := range s.endingBefore(h) {
+			if p := s.hits[pi]; p.end == best && definesAt(t, toks, p, h) {
+				s.define(abbr, t.rules[p.rule].block)
 				found = true
 			}
 		}
 		if !found && h.start >= 2 && toks[h.start-2].punct == 0 {
-			s.defined = append(s.defined, abbrDef{abbr: abbr, block: -1})
+			s.define(abbr, -1)
 		}
 	}
 	for _, h := range s.abbrs {
@@ -330,6 +346,39 @@ func (t *Taxonomy) resolveAbbrs(s *scanner) {
 	}
 }
 
+// define records that abbr is defined for block (-1: as something the table
+// does not know), once: the list stays as short as the table's distinct
+// abbreviations, however often the text repeats a definition.
+func (s *scanner) define(abbr string, block int) {
+	for _, d := range s.defined {
+		if d.abbr == abbr && d.block == block {
+			return
+		}
+	}
+	s.defined = append(s.defined, abbrDef{abbr: abbr, block: block})
+}
+
+// sortByEnd fills s.byEnd with the indexes of s.hits in order of their end
+// token, for endingBefore.
+func (s *scanner) sortByEnd() {
+	s.byEnd = s.byEnd[:0]
+	for i := range s.hits {
+		s.byEnd = append(s.byEnd, int32(i))
+	}
+	slices.SortFunc(s.byEnd, func(a, b int32) int { return cmp.Compare(s.hits[a].end, s.hits[b].end) })
+}
+
+// endingBefore returns the indexes of the hits that end where a term
+// defining the parenthesised abbreviation h can end: from
+// 2+maxDefinitionGap tokens before it up to just before its "(".
+func (s *scanner) endingBefore(h hit) []int32 {
+	at := func(end int) int {
+		i, _ := slices.BinarySearchFunc(s.byEnd, end, func(x int32, end int) int { return cmp.Compare(s.hits[x].end, end) })
+		return i
+	}
+	return s.byEnd[at(h.start-2-maxDefinitionGap):at(h.start-1)]
+}
+
 // definesAt reports whether term hit p ends a few words before the
 // parenthesised abbreviation h, as in "celiac disease (CD)".
 func definesAt(t *Taxonomy, toks []tok, p, h hit) bool {
@@ -346,8 +395,8 @@ func definesAt(t *Taxonomy, toks []tok, p, h hit) bool {
 // isDefinitionSite reports whether the parenthesised abbreviation h follows
 // a term (and so was already counted as that term).
 func isDefinitionSite(s *scanner, h hit) bool {
-	for _, p := range s.hits {
-		if p.end < h.start-1 && p.end >= h.start-2-maxDefinitionGap && wordsOnly(s.z.toks, p.end+1, h.start-2) {
+	for _, pi := range s.endingBefore(h) {
+		if wordsOnly(s.z.toks, s.hits[pi].end+1, h.start-2) {
 			return true
 		}
 	}

@@ -12,7 +12,12 @@ import (
 func (t *Taxonomy) Tag(a *pubmed.Article) Tags {
 	s := t.getScanner()
 	defer t.putScanner(s)
+	return t.tag(s, a)
+}
 
+// tag is Tag with the scanner given, so that tests can tell a pooled
+// scanner's leftovers from a fresh one's.
+func (t *Taxonomy) tag(s *scanner, a *pubmed.Article) Tags {
 	t.scanText(s, a)
 	meshHit := t.matchMeSH(s, a.MeSH)
 

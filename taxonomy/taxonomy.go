@@ -104,6 +104,7 @@ type Taxonomy struct {
 	byFirst   map[string][]int // phrase rules by exact first word
 	byPrefix  map[string][]int // phrase rules whose first word is a prefix, by its first two bytes
 	byAbbr    map[string][]int
+	maxNot    int // words in the longest "not" phrase
 	mesh      []meshRule
 	meshByUI  map[string][]meshSlot
 	meshByKey map[string][]meshSlot // descriptor name
@@ -313,6 +314,9 @@ func (p *parser) startBlock(k kind, rest string) error {
 func (p *parser) addRule(r textRule) {
 	id := len(p.t.rules)
 	p.t.rules = append(p.t.rules, r)
+	if r.kind == ruleNot {
+		p.t.maxNot = max(p.t.maxNot, len(r.words))
+	}
 	switch {
 	case r.kind == ruleAbbr:
 		first, _, _ := strings.Cut(r.abbr, "-")
