@@ -195,6 +195,19 @@ func (s *Service) SetNote(ctx context.Context, u store.User, id, pmid uint64, no
 	return s.st.SetNote(id, pmid, note)
 }
 
+// SetItemNote replaces pmid's note in collection id ("" clears it) and
+// whether it is private: a private note is left out of share links.
+func (s *Service) SetItemNote(ctx context.Context, u store.User, id, pmid uint64, note string, private bool) (store.Collection, error) {
+	note, err := cleanNote(note)
+	if err != nil {
+		return store.Collection{}, err
+	}
+	if _, err := s.Get(ctx, u, id); err != nil {
+		return store.Collection{}, err
+	}
+	return s.st.SetItemNote(id, pmid, note, private)
+}
+
 // Move puts pmid at position to (0 is first; past either end means that
 // end) in collection id.
 func (s *Service) Move(ctx context.Context, u store.User, id, pmid uint64, to int) (store.Collection, error) {

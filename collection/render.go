@@ -35,10 +35,12 @@ type Entry struct {
 	Text    string          // the reference as plain text
 	// HTML is the reference as HTML: escaped text with the style's italics
 	// and the title's inline markup (cite.Reference), safe to emit as is.
-	HTML  template.HTML
-	Note  string
-	Added time.Time
-	Flags []Flag // most serious first; empty for a sound reference
+	HTML template.HTML
+	Note string
+	// Private is the note's flag: share links leave such a note out.
+	Private bool
+	Added   time.Time
+	Flags   []Flag // most serious first; empty for a sound reference
 	// FullText is the free full text at PMC as of the list's Generated
 	// time; "" when there is none.
 	FullText string
@@ -67,21 +69,29 @@ var styleNames = map[cite.Style]string{
 
 // References renders collection id in style, in the collection's order.
 func (s *Service) References(ctx context.Context, u store.User, id uint64, style cite.Style) (*ReferenceList, error) {
-	name, ok := styleNames[style]
-	if !ok {
+	if _, ok := styleNames[style]; !ok {
 		return nil, fmt.Errorf("%w %q: valid styles are ama, apa, vancouver", cite.ErrUnknownStyle, style)
 	}
 	c, err := s.Get(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
+	return s.render(c, style)
+}
+
+// render renders c in style, for whoever may see it.
+func (s *Service) render(c store.Collection, style cite.Style) (*ReferenceList, error) {
+	name, ok := styleNames[style]
+	if !ok {
+		return nil, fmt.Errorf("%w %q: valid styles are ama, apa, vancouver", cite.ErrUnknownStyle, style)
+	}
 	recs, err := records(s.st, c.PMIDs())
 	if err != nil {
-		return nil, fmt.Errorf("render collection %d: %w", id, err)
+		return nil, fmt.Errorf("render collection %d: %w", c.ID, err)
 	}
 	l := &ReferenceList{Collection: c, Style: style, StyleName: name, Generated: time.Now().UTC()}
 	for i, it := range c.Items {
-		e := Entry{N: i + 1, PMID: it.PMID, Note: it.Note, Added: it.Added}
+		e := Entry{N: i + 1, PMID: it.PMID, Note: it.Note, Private: it.Private, Added: it.Added}
 		if r, ok := recs[it.PMID]; ok {
 			e.Article = &r.Article
 			var h string

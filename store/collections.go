@@ -27,6 +27,8 @@ type CollectionItem struct {
 	PMID  uint64    `json:"pmid"`
 	Note  string    `json:"note,omitempty"`
 	Added time.Time `json:"added"`
+	// Private keeps the note out of share links: only the owner sees it.
+	Private bool `json:"private,omitempty"`
 }
 
 // Index returns the position of pmid in the collection, or -1.
@@ -219,14 +221,17 @@ func (s *Store) RenameCollection(id uint64, name string) (Collection, error) {
 	})
 }
 
-// DeleteCollection removes collection id; an unknown id gives an error
-// wrapping ErrNotFound.
+// DeleteCollection removes collection id and its share links; an unknown id
+// gives an error wrapping ErrNotFound.
 func (s *Store) DeleteCollection(id uint64) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCollections)
 		k := u64key(id)
 		if b.Get(k) == nil {
 			return fmt.Errorf("collection %d: %w", id, ErrNotFound)
+		}
+		if _, err := deleteShareLinksOf(tx, id); err != nil {
+			return err
 		}
 		return b.Delete(k)
 	})
@@ -280,6 +285,19 @@ func (s *Store) SetNote(id, pmid uint64, note string) (Collection, error) {
 			return err
 		}
 		c.Items[i].Note = note
+		return nil
+	})
+}
+
+// SetItemNote replaces the note of pmid in collection id ("" clears it) and
+// whether it is private (left out of share links).
+func (s *Store) SetItemNote(id, pmid uint64, note string, private bool) (Collection, error) {
+	return s.updateCollection(id, func(_ *bolt.Bucket, c *Collection) error {
+		i, err := itemIndex(c, pmid)
+		if err != nil {
+			return err
+		}
+		c.Items[i].Note, c.Items[i].Private = note, private
 		return nil
 	})
 }

@@ -18,9 +18,10 @@ type migration struct {
 
 var migrations = []migration{
 	{name: "create buckets", up: migrateCreateBuckets},
-	{name: "create sessions bucket", up: migrateCreateSessions}, // store/users.go
-	{name: "import runs name their files", up: migrateRunFiles}, // store/runs.go
-	{name: "create notices bucket", up: migrateCreateNotices},   // store/notices.go
+	{name: "create sessions bucket", up: migrateCreateSessions},      // store/users.go
+	{name: "import runs name their files", up: migrateRunFiles},      // store/runs.go
+	{name: "create notices bucket", up: migrateCreateNotices},        // store/notices.go
+	{name: "create share links bucket", up: migrateCreateShareLinks}, // store/sharelinks.go
 }
 
 // migrateCreateBuckets lays out schema 1, including the reserved buckets
