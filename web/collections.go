@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"villi/account"
@@ -30,6 +31,13 @@ type collectionPage struct {
 	Styles  []link
 	Exports []link
 	Print   string // the print page in the current style
+	Back    string // where the print page leads back to
+	// Share is the collection's share link, nil when it has none (owner
+	// page only); ShareURL the link just created, shown once.
+	Share        *store.ShareLink
+	ShareExpired bool
+	ShareURL     string
+	ShareOptions []struct{ Value, Label string }
 }
 
 // user is the logged-in user; every collection route is behind RequireLogin.
@@ -111,7 +119,13 @@ func (s *server) references(w http.ResponseWriter, r *http.Request) (*collection
 	}
 	base := collectionURL(id)
 	d := &collectionPage{layout: layout{Title: list.Collection.Name, TopSearch: true}, List: list,
-		Print: base + "/print?style=" + string(style)}
+		Print: base + "/print?style=" + string(style), Back: base, ShareOptions: shareOptions}
+	if l, ok, err := s.colls.ShareStatus(r.Context(), user(r), id); err != nil {
+		s.collectionFailed(w, r, err)
+		return nil, false
+	} else if ok {
+		d.Share, d.ShareExpired = &l, l.Expired(time.Now())
+	}
 	for _, st := range cite.Styles {
 		d.Styles = append(d.Styles, link{Label: citeStyleLabel(st), URL: base + "?style=" + string(st), Current: st == style})
 	}
@@ -253,7 +267,7 @@ func (s *server) itemRequest(w http.ResponseWriter, r *http.Request) (id, pmid u
 
 func (s *server) handleSetNote(w http.ResponseWriter, r *http.Request) {
 	if id, pmid, ok := s.itemRequest(w, r); ok {
-		_, err := s.colls.SetNote(r.Context(), user(r), id, pmid, r.PostForm.Get("note"))
+		_, err := s.colls.SetItemNote(r.Context(), user(r), id, pmid, r.PostForm.Get("note"), r.PostForm.Get("private") == "yes")
 		s.afterWrite(w, r, err, collectionURL(id)+itemAnchor(pmid))
 	}
 }

@@ -45,7 +45,7 @@ func parsePages(static *staticFiles) (*pages, error) {
 	}
 	p := &pages{sets: map[string]*template.Template{}}
 	// Each page is parsed with layout.html and partials.html into its own set.
-	for _, name := range [...]string{"home", "search", "article", "error", "login", "collections", "collection", "print",
+	for _, name := range [...]string{"home", "search", "article", "error", "login", "collections", "collection", "print", "shared",
 		"subscribe", "subscribe_message", "admin", "digest_preview"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(assets,
 			"templates/layout.html", "templates/partials.html", "templates/"+name+".html")
@@ -66,6 +66,7 @@ type layout struct {
 	TopSearch bool   // show the search box in the header (pages without their own)
 	Q         string // the search box's text
 	AtomURL   string // a feed for the page, if any
+	NoIndex   bool   // ask search engines not to index the page (share links)
 	User      string // the logged-in user's email; "" for a visitor
 	Admin     bool
 	// Degraded is why the library cannot write (a full disk), shown on
@@ -96,7 +97,9 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, code int, name s
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-cache")
+	if w.Header().Get("Cache-Control") == "" { // share pages set a stricter one
+		w.Header().Set("Cache-Control", "no-cache")
+	}
 	w.WriteHeader(code)
 	w.Write(buf.Bytes())
 }
@@ -151,6 +154,10 @@ func (s *server) renderError(w http.ResponseWriter, r *http.Request, code int, m
 		d.Heading = "That request could not be understood"
 	case http.StatusForbidden:
 		d.Heading = "Not allowed"
+	case http.StatusGone:
+		d.Heading = "Link expired"
+	case http.StatusTooManyRequests:
+		d.Heading = "Too many requests"
 	default:
 		d.Heading = "Something went wrong"
 	}

@@ -45,6 +45,8 @@ var writeRoutes = map[string]writeRule{
 	"POST /collections/{id}/items/{pmid}/move":   {login: loginAlways},
 	"POST /collections/{id}/items/{pmid}/remove": {login: loginAlways},
 	"POST /articles/{pmid}/collect":              {login: loginAlways},
+	"POST /collections/{id}/share":               {login: loginAlways},
+	"POST /collections/{id}/share/revoke":        {login: loginAlways},
 	"POST /subscribe":                            {login: loginUnlessPublic},
 	"POST " + digest.PathConfirm:                 {login: loginNever},
 	"POST " + digest.PathManage:                  {login: loginNever},

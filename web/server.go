@@ -79,6 +79,7 @@ type server struct {
 	clientIP     func(*http.Request) string
 	metricsToken string
 	signUps      *ratelimit.Limiter
+	shareOpens   *ratelimit.Limiter
 
 	pages   *pages
 	static  *staticFiles
@@ -105,6 +106,7 @@ func New(opts Options) (http.Handler, error) {
 		clientIP:     opts.ClientIP,
 		metricsToken: opts.MetricsToken,
 		signUps:      ratelimit.New(signUpEvery, signUpBurst, signUpMaxTracked),
+		shareOpens:   ratelimit.New(shareEvery, shareBurst, shareMaxTracked),
 	}
 	if s.queries == nil {
 		s.queries = crawler.DefaultQueries()
@@ -213,6 +215,13 @@ func (s *server) routes(mux *routeMux) {
 	mux.Handle("POST /collections/{id}/items/{pmid}/move", write(s.handleMoveItem))
 	mux.Handle("POST /collections/{id}/items/{pmid}/remove", write(s.handleRemoveItem))
 	mux.Handle("POST /articles/{pmid}/collect", write(s.handleCollect))
+	mux.Handle("POST /collections/{id}/share", write(s.handleShare))
+	mux.Handle("POST /collections/{id}/share/revoke", write(s.handleUnshare))
+
+	// Share links: the token in the URL is the whole authority, for one
+	// collection's handout and its print view, read-only, without a login.
+	mux.Handle("GET /s/{token}", s.sharedPage(s.handleShared))
+	mux.Handle("GET /s/{token}/print", s.sharedPage(s.handleSharedPrint))
 
 	// Weekly digest. Signing up follows the read rule; the links in mails
 	// carry signed tokens, which are what authorise them, so a subscriber

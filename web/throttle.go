@@ -10,3 +10,11 @@ const (
 	signUpEvery      = 2 * time.Minute
 	signUpMaxTracked = 10_000
 )
+
+// Share-link requests per client address: a person reading and printing a
+// handout needs a handful; a script walking tokens or scraping gets 429s.
+const (
+	shareBurst      = 20
+	shareEvery      = 3 * time.Second
+	shareMaxTracked = 10_000
+)
