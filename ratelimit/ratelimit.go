@@ -1,7 +1,7 @@
 // Package ratelimit owns villi's per-key token buckets: how many attempts a
 // key (an email, a client address) may make at once and how fast they come
 // back, in memory that stays bounded however many keys arrive. account
-// throttles logins with it and web throttles digest sign-ups.
+// throttles logins with it and web throttles digest sign-ups and share links.
 //
 // It decides and counts; it must not sleep, log or write a response.
 package ratelimit

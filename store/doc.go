@@ -31,7 +31,7 @@
 //	subscriptions                       bucket sequence: last subscription id
 //	└── <id>           → JSON Subscription  e-mail, filters, confirmed, last sent
 //	collections                         bucket sequence: last collection id
-//	└── <id>           → JSON Collection {id, owner, name, items[{pmid, note, added}]}
+//	└── <id>           → JSON Collection {id, owner, name, items[{pmid, note, added, private}]}
 //	sendlog
 //	└── <sub id><ISO week> → JSON SendEntry  sending, committing, sent, failed, uncertain, skipped
 //	users
@@ -41,6 +41,9 @@
 //	notices                             (migration 4)
 //	└── <pmid>         → JSON []pubmed.Notice  Retraction Watch entries; attached
 //	                                    to every Record read (Article.Notices)
+//	sharelinks                          (migration 5)
+//	└── sha256(token)  → JSON ShareLink  {collection, created, expires, last_opened};
+//	                                    one per collection, deleted with it
 //
 // Every write of a PMID (put or delete) takes the next sequence number and
 // replaces that PMID's entry in changes, so the log holds at most one entry
@@ -49,9 +52,10 @@
 // ChangesSince; one that remembers nothing rebuilds from LastSeq, ForEach
 // and then ChangesSince.
 //
-// Every bucket but sessions and notices is created by migration 1, sessions
-// by migration 2, notices by migration 4; each bucket's accessors live in a
-// file of their own (runs.go, cursors.go, users.go, notices.go, ...). Schema changes are new entries at the end of
+// Every bucket but sessions, notices and sharelinks is created by migration
+// 1, sessions by migration 2, notices by migration 4, sharelinks by
+// migration 5; each bucket's accessors live in a file of their own (runs.go,
+// cursors.go, users.go, notices.go, sharelinks.go, ...). Schema changes are new entries at the end of
 // the migrations list, never edits of old ones; a file whose schema_version
 // is newer than the binary's list is refused (ErrSchemaTooNew).
 package store

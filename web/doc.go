@@ -12,7 +12,9 @@
 // narrow: the RFC 8058 one-click unsubscribe POST bypasses cross-origin
 // protection (its signed token, not a cookie, authorises it), and the digest
 // preview's mail frame is a sandboxed, script-less document allowed the
-// mail's inline styles.
+// mail's inline styles. Share links (/s/{token}) are read without a login
+// or session, so they answer noindex, no-referrer and private no-store,
+// and are throttled per client.
 //
 // It must not hold business logic: searching, tagging, citing and storing
 // belong to library, taxonomy, cite and store.
