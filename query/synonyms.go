@@ -43,8 +43,8 @@ var synonyms = sync.OnceValues(func() (*synTable, error) {
 
 // parseSynonyms reads the table: one group per line, members separated by
 // "|", "#" starts a comment. A member written in capitals only (MS, T1D) is
-// an acronym and matches only when typed in capitals, so the words "ms" or
-// "ra" do not expand. Members that analyze alike ("crohn", "crohn's") are
+// an acronym: lookup matches it in any case, except those in literalLower,
+// so the words "ms" or "ra" do not expand. Members that analyze alike ("crohn", "crohn's") are
 // kept once, in the first spelling.
 func parseSynonyms(text string, an, keys analysis.Analyzer) (*synTable, error) {
 	t := &synTable{keys: keys, folded: map[string]*synGroup{}, exact: map[string]*synGroup{}, concepts: newConceptFilter()}
