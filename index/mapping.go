@@ -18,7 +18,7 @@ import (
 // MappingVersion is bumped whenever the mapping or Document changes; Open
 // deletes an index of another version (or of another synonym table, see
 // stamp), and NeedsRebuild reports true.
-const MappingVersion = 4
+const MappingVersion = 5
 
 // stamp identifies what an index was built with: the mapping and the
 // synonym table whose concept terms the text fields hold.
@@ -39,6 +39,8 @@ const (
 	fMesh        = "mesh"
 	fMajr        = "majr"
 	fMeshUI      = "mesh_ui"
+	fDOI         = "doi" // lowercase, as query.idLeaf searches it
+	fPMC         = "pmc" // "pmc1234567"
 	fKeywords    = "keywords"
 	fAu          = "au"
 	fAuExact     = "au_exact"
@@ -108,6 +110,8 @@ func Mapping() *mapping.IndexMappingImpl {
 	add(fMesh, text(query.AnalyzerName, false))
 	add(fMajr, text(query.AnalyzerName, false))
 	add(fMeshUI, kw(false, false))
+	add(fDOI, kw(false, false))
+	add(fPMC, kw(false, false))
 	add(fKeywords, text(query.AnalyzerName, false))
 	add(fAu, text(simple.Name, false))
 	add(fAuExact, kw(false, false))
@@ -212,6 +216,12 @@ func document(rec *store.Record, terms []string) doc {
 		}
 		setStrings(d, fAu, au)
 		setStrings(d, fAuExact, exact)
+	}
+	if a.IDs.DOI != "" {
+		d[fDOI] = strings.ToLower(strings.TrimSpace(a.IDs.DOI))
+	}
+	if a.IDs.PMC != "" {
+		d[fPMC] = strings.ToLower(strings.TrimSpace(a.IDs.PMC))
 	}
 	j := a.Journal
 	setStrings(d, fTA, lowerUnique(j.MedlineTA, j.ISOAbbrev, j.Title))

@@ -143,6 +143,52 @@ func TestTopical(t *testing.T) {
 		}
 	})
 
+	// PubMed's automatic term mapping, as far as villi does it: what a
+	// practitioner pastes from PubMed finds here what it finds there.
+	t.Run("term mapping: searched as, and the records found", func(t *testing.T) {
+		ids := func(q string) []uint64 {
+			got := pmids(searchAll(t, ix, Request{Q: q, Size: MaxSize, Sort: SortDate}))
+			slices.Sort(got)
+			return got
+		}
+		for _, tt := range []struct {
+			in, searchedAs string
+			same           string // a query that must find exactly the same records
+			subsetOf       bool   // same's records need only be among in's
+		}{
+			{"ibd", `(IBD OR "inflammatory bowel disease" OR "inflammatory bowel diseases")`, "IBD", false},
+			{"t1d", `(T1D OR T1DM OR "type 1 diabetes" OR "type 1 diabetes mellitus")`, "T1D", false},
+			{"ncgs", `(NCGS OR "non-celiac gluten sensitivity" OR "non-coeliac gluten sensitivity")`, "NCGS", false},
+			{"ibs", `(IBS OR "irritable bowel syndrome")`, "IBS", false},
+			{"Ibs diet", `(IBS OR "irritable bowel syndrome") AND diet`, "IBS diet", false},
+			{"ms", "ms", "ms[ti] OR ms[ab] OR ms[mh] OR ms[ot]", false},
+			{"Fasano A", `"Fasano A" OR Fasano A[au]`, "fasano a[au]", true},
+		} {
+			res, err := ix.Search(context.Background(), Request{Q: tt.in})
+			if err != nil {
+				t.Fatalf("%q: %v", tt.in, err)
+			}
+			if res.SearchedAs != tt.searchedAs {
+				t.Errorf("%q searched as %s, want %s", tt.in, res.SearchedAs, tt.searchedAs)
+			}
+			got, want := ids(tt.in), ids(tt.same)
+			if len(want) == 0 {
+				t.Fatalf("%q finds nothing on the topical records: a useless check", tt.same)
+			}
+			ok := slices.Equal(got, want)
+			if tt.subsetOf {
+				ok = len(got) >= len(want)
+				for _, id := range want {
+					_, found := slices.BinarySearch(got, id)
+					ok = ok && found
+				}
+			}
+			if !ok {
+				t.Errorf("%q finds %d records, %q %d: want the same records", tt.in, len(got), tt.same, len(want))
+			}
+		}
+	})
+
 	t.Run("year range and date sort", func(t *testing.T) {
 		hits := searchAll(t, ix, Request{Q: "nutrition", From: 2010, To: 2012, Sort: SortDate, Size: MaxSize})
 		if len(hits) == 0 {

@@ -34,8 +34,8 @@
 // controlled trial[pt]"), or to the one quoted phrase just before it. [dp]
 // and [pmid] take one word, so "zonulin 2015[dp]" is zonulin AND 2015[dp].
 // Multi-word text tags search the words as a phrase. Tags: [ti] [ab] [tiab]
-// [au] [mh]/[mesh] [majr] [ot] [pt] [ta] [dp] [pmid]/[uid], plus PubMed's
-// long names ([title], [author], ...). "fasano[au]" searches author tokens,
+// [au] [mh]/[mesh] [majr] [ot] [pt] [ta] [dp] [pmid]/[uid] [doi]/[aid]/[lid]
+// [pmcid]/[pmc], plus PubMed's long names ([title], [author], ...). "fasano[au]" searches author tokens,
 // "fasano a[au]" is a prefix of a "lastname initials" value, and the same
 // words quoted, then [au], are that exact value.
 //
@@ -47,6 +47,20 @@
 // dropped, as the English analyzer drops them from the index. A query made
 // only of bare numbers of 1–8 digits is a list of PMIDs ("123 456" is
 // 123[pmid] OR 456[pmid]); elsewhere a number is text, shown quoted.
+//
+// Like PubMed's automatic term mapping, untagged terms are also tried as
+// what they look like (termmap.go), and String() shows the choice:
+//
+//	ibd, Ibd, t1d          an acronym of the table in any case is its group, as IBD;
+//	                       ms, ra, uc, cd stay words (milliseconds, ...): only MS expands
+//	Fasano A, Fasano AB    a capitalised surname and 1–2 capital initials:
+//	                       "Fasano A" OR Fasano A[au]
+//	10.1038/x, doi:10.1038/x, https://doi.org/10.1038/x     10.1038/x[doi]
+//	https://pubmed.ncbi.nlm.nih.gov/123/                    123[pmid]
+//	PMC123, https://pmc.ncbi.nlm.nih.gov/articles/PMC123/   PMC123[pmcid]
+//
+// A query that is one identifier is read whole, so a DOI keeps its
+// parentheses; a query of identifiers and numbers only is their OR.
 //
 // Limits: MaxChars of input and MaxTerms words and phrases, both checked
 // again on the expanded String(), so that Parse(q.String()) always succeeds.

@@ -15,6 +15,9 @@ func FuzzParse(f *testing.F) {
 		`((a) OR "b" c[tiab]`, `AND OR NOT`, `x[foo]`, `2025:2015[dp]`, `gl*`, `"`, `[`, `]`,
 		`Crohn’s [MeSH Terms] 2020[dp]`, `type 1 diabetes OR T1D`, `the of a`, `j clin*[ta]`,
 		`(coeliac OR celiac OR zonulin) NOT (faecal NOT fecal)`, `123 (456 OR 789)`,
+		`ibd OR t1d NOT ms`, `Fasano A zonulin`, `O'Brien AB[au] OR Smith J`,
+		`https://doi.org/10.1016/S0140-6736(05)12345-6`, `doi: 10.1038/x.`, `PMC123 456 10.1038/y`,
+		`https://pubmed.ncbi.nlm.nih.gov/123/`, `"10.1038/(a)"[doi]`, `12[pmcid]`,
 	} {
 		f.Add(s)
 	}

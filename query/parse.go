@@ -36,6 +36,13 @@ func (q *Query) Bleve() bq.Query {
 // Parse parses a PubMed-style query. Malformed input returns a *SyntaxError
 // that says where and how to fix it; blank input returns an empty query.
 func Parse(s string) (*Query, error) {
+	// A pasted identifier is tried whole, before the lexer, which would
+	// split a DOI at its parentheses ("10.1016/S0140-6736(05)...").
+	if utf8.RuneCountInString(s) <= MaxChars && utf8.ValidString(s) {
+		if n := identifier(s); n != nil {
+			return &Query{root: n, s: nodeString(n)}, nil
+		}
+	}
 	toks, err := lex(s)
 	if err != nil {
 		return nil, err
@@ -51,7 +58,7 @@ func Parse(s string) (*Query, error) {
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
-	p := &parser{toks: toks, an: an, syn: syn, pmids: numbersOnly(toks)}
+	p := &parser{toks: toks, an: an, syn: syn, pmids: identifiersOnly(toks)}
 	root, err := p.chain()
 	if err != nil {
 		return nil, err
@@ -82,7 +89,7 @@ type parser struct {
 	i     int
 	an    analysis.Analyzer
 	syn   *synTable
-	pmids bool // the whole query is bare numbers: a list of PMIDs
+	pmids bool // the whole query is bare numbers or identifiers: a list of records
 }
 
 func (p *parser) peek() (token, bool) {
@@ -213,8 +220,14 @@ func (p *parser) run() (node, error) {
 		seg := p.toks[start:p.i]
 		if p.pmids {
 			for _, t := range seg {
-				id, _ := strconv.ParseUint(t.text, 10, 64)
-				out = combine(opOr, out, &pmidLeaf{id: id})
+				var n node
+				if isPMID(t.text) {
+					id, _ := strconv.ParseUint(t.text, 10, 64)
+					n = &pmidLeaf{id: id}
+				} else {
+					n = identifier(t.text)
+				}
+				out = combine(opOr, out, n)
 			}
 			continue
 		}
@@ -237,7 +250,7 @@ func (p *parser) run() (node, error) {
 		// end a term; a year or PMID is one word, so "zonulin 2015[dp]" means
 		// zonulin AND 2015[dp].
 		k := len(seg) - 1
-		if seg[k].kind == tokWord && t.tag.kind != tagYear && t.tag.kind != tagPMID {
+		if seg[k].kind == tokWord && t.tag.kind != tagYear && t.tag.kind != tagPMID && t.tag.kind != tagID {
 			for k > 0 && seg[k-1].kind == tokWord && !seg[k-1].prefix {
 				k--
 			}
@@ -255,11 +268,25 @@ func (p *parser) run() (node, error) {
 }
 
 // untagged turns words and phrases into leaves over all text fields,
-// expanding synonyms: the longest run of words that is a member wins.
+// expanding synonyms: the longest run of words that is a member wins. As in
+// PubMed, an identifier searches its field and a surname with initials
+// ("Fasano A") the authors as well as the text.
 func (p *parser) untagged(seg []token) (node, error) {
 	var out node
 	for i := 0; i < len(seg); {
 		t := seg[i]
+		if t.prefix {
+			// A wildcard never maps: it searches text.
+		} else if n := identifier(t.text); n != nil {
+			out = combine(opAnd, out, n)
+			i++
+			continue
+		} else if i+1 < len(seg) && t.kind == tokWord && seg[i+1].kind == tokWord && !seg[i+1].prefix &&
+			authorPair(t.text, seg[i+1].text) && len(tokens(p.an, t.text)) > 0 {
+			out = combine(opAnd, out, p.authorOrText(t.text+" "+seg[i+1].text))
+			i += 2
+			continue
+		}
 		if t.kind == tokPhrase {
 			var n node
 			if g := p.syn.lookup(t.text); g != nil {
@@ -364,6 +391,19 @@ func (p *parser) tagged(seg []token, tg *tag) (node, error) {
 			return nil, syntaxErr(first.pos, "wildcard in a year", "write a range instead, as in 2010:2019[dp]")
 		}
 		return &yearLeaf{from: from, to: to}, nil
+	case tagID:
+		n := identifier(text)
+		if l, ok := n.(*idLeaf); ok && !last.prefix && l.tag == tg {
+			return l, nil
+		}
+		if tg == tagDOI {
+			return nil, syntaxErr(first.pos, "not a DOI: "+text,
+				"a DOI starts with 10. and a slash, as in 10.1038/nature12345[doi]")
+		}
+		if pmc, ok := pmcID("PMC" + text); ok && !last.prefix {
+			return &idLeaf{tag: tagPMC, text: pmc}, nil
+		}
+		return nil, syntaxErr(first.pos, "not a PMC ID: "+text, "a PMC ID is PMC and digits, as in PMC1234567[pmcid]")
 	default: // tagPMID
 		if last.prefix || !isPMID(text) {
 			return nil, syntaxErr(first.pos, "not a PMID: "+text,
@@ -412,16 +452,16 @@ func allDigits(s string) bool {
 	return true
 }
 
-// numbersOnly reports whether every term is a bare number that could be a
-// PMID: PubMed reads such a query as a list of PMIDs.
-func numbersOnly(toks []token) bool {
+// identifiersOnly reports whether every term is a bare number that could be
+// a PMID, or an identifier: PubMed reads such a query as a list of records.
+func identifiersOnly(toks []token) bool {
 	any := false
 	for _, t := range toks {
 		switch t.kind {
 		case tokTag, tokPhrase:
 			return false
 		case tokWord:
-			if t.prefix || !isPMID(t.text) {
+			if t.prefix || !isPMID(t.text) && identifier(t.text) == nil {
 				return false
 			}
 			any = true

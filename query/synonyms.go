@@ -43,8 +43,8 @@ var synonyms = sync.OnceValues(func() (*synTable, error) {
 
 // parseSynonyms reads the table: one group per line, members separated by
 // "|", "#" starts a comment. A member written in capitals only (MS, T1D) is
-// an acronym and matches only when typed in capitals, so the words "ms" or
-// "ra" do not expand. Members that analyze alike ("crohn", "crohn's") are
+// an acronym: lookup matches it in any case, except those in literalLower,
+// so the words "ms" or "ra" do not expand. Members that analyze alike ("crohn", "crohn's") are
 // kept once, in the first spelling.
 func parseSynonyms(text string, an, keys analysis.Analyzer) (*synTable, error) {
 	t := &synTable{keys: keys, folded: map[string]*synGroup{}, exact: map[string]*synGroup{}, concepts: newConceptFilter()}
@@ -125,11 +125,21 @@ func parseSynonyms(text string, an, keys analysis.Analyzer) (*synTable, error) {
 }
 
 // lookup returns the group of text (words joined by spaces), or nil.
-// Acronyms match as typed; other members match ignoring case, possessives
-// and hyphens, so "Crohn’s" and "crohn's" find the same group.
+// Acronyms match in any case ("ibd" is IBD), except those whose lower case
+// is also a word or unit (literalLower); other members match ignoring case,
+// possessives and hyphens, so "Crohn’s" and "crohn's" find the same group.
+//
+// The mapping is on the query side only: the index already adds an
+// acronym's concept term wherever the acronym occurs, in any case, so
+// "ibd" searches what "IBD" does without a reindex.
 func (t *synTable) lookup(text string) *synGroup {
 	if g := t.exact[text]; g != nil {
 		return g
+	}
+	if up := strings.ToUpper(text); up != text && !literalLower[up] {
+		if g := t.exact[up]; g != nil {
+			return g
+		}
 	}
 	toks := tokens(t.keys, text)
 	if len(toks) == 0 {
@@ -137,6 +147,13 @@ func (t *synTable) lookup(text string) *synGroup {
 	}
 	return t.folded[strings.Join(toks, " ")]
 }
+
+// literalLower are acronyms of the table whose lower case is also an
+// ordinary word or unit ("ms" milliseconds, "ra" right atrium, "uc", "cd"):
+// typed in lower case they are searched as words, as typed; only capitals
+// (MS) search the group. Kept here, not in synonyms.txt, because the table's
+// text is hashed into the index version and this choice is the query's.
+var literalLower = map[string]bool{"MS": true, "RA": true, "UC": true, "CD": true}
 
 func isAcronym(s string) bool {
 	upper := false

@@ -11,6 +11,7 @@ const (
 	tagKeyword                // one keyword field, exact lowercase value
 	tagYear                   // numeric year or range
 	tagPMID                   // pmid keyword
+	tagID                     // an article identifier keyword: doi, pmc
 )
 
 // fieldBoost is one index field and its weight in relevance.
@@ -34,6 +35,13 @@ var untaggedFields = []fieldBoost{
 	{"title", 3}, {"majr", 3}, {"mesh", 2}, {"keywords", 1.5}, {"conclusions", 1.2}, {"abstract", 1},
 }
 
+// The identifier tags, which identifier() also returns for pasted DOIs and
+// PMC ids. PubMed's [aid] and [lid] hold DOIs too.
+var (
+	tagDOI = &tag{name: "doi", label: "DOI", kind: tagID, fields: []fieldBoost{{"doi", 1}}, aliases: []string{"aid", "lid"}}
+	tagPMC = &tag{name: "pmcid", label: "PMC ID", kind: tagID, fields: []fieldBoost{{"pmc", 1}}, aliases: []string{"pmc"}}
+)
+
 var tags = []*tag{
 	{name: "ti", label: "title", kind: tagText, fields: []fieldBoost{{"title", 1}}, aliases: []string{"title"}},
 	{name: "ab", label: "abstract", kind: tagText, fields: []fieldBoost{{"abstract", 1}}, aliases: []string{"abstract"}},
@@ -46,6 +54,7 @@ var tags = []*tag{
 	{name: "ta", label: "journal", kind: tagKeyword, fields: []fieldBoost{{"ta", 1}}, aliases: []string{"journal", "jour"}},
 	{name: "dp", label: "year", kind: tagYear, aliases: []string{"pdat", "publication date", "date - publication"}},
 	{name: "pmid", label: "PubMed ID", kind: tagPMID, aliases: []string{"uid"}},
+	tagDOI, tagPMC,
 }
 
 var tagByName = func() map[string]*tag {
