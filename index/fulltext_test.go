@@ -8,9 +8,6 @@ import (
 	"time"
 
 	"villi/internal/fixture"
-	"villi/internal/pubmedtest"
-	"villi/store"
-	"villi/taxonomy"
 )
 
 // TestSearch_FreeFullText filters and counts real records by a free PMC
@@ -18,11 +15,7 @@ import (
 // pmc-release date in 2012–2013, so the set depends on the day judged. It
 // holds through a reopen, which reads the doc table back from the index.
 func TestSearch_FreeFullText(t *testing.T) {
-	tax := taxonomy.Default()
-	var recs []store.Record
-	for _, a := range pubmedtest.Articles(t, fixture.Path(t, "mokztk__pubmed-parser/CPFE.xml")) {
-		recs = append(recs, store.Record{Article: *a, Tags: tax.Tag(a)})
-	}
+	recs := taggedRecords(t, fixture.Path(t, "mokztk__pubmed-parser/CPFE.xml"))
 	s := openStore(t)
 	dir := filepath.Join(t.TempDir(), "ix")
 	ix, err := Open(dir, Options{})

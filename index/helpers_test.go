@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"villi/internal/pubmedtest"
 	"villi/pubmed"
 	"villi/store"
 	"villi/taxonomy"
@@ -225,4 +226,16 @@ func ingestAt(t testing.TB, s *store.Store, ix *Index, at time.Time, recs []stor
 	if err := ix.Apply(context.Background(), stored, nil, res[len(res)-1].Seq); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// taggedRecords decodes a fixture file and tags its articles as the
+// library's ingest does.
+func taggedRecords(tb testing.TB, path string) []store.Record {
+	tb.Helper()
+	tax := taxonomy.Default()
+	var recs []store.Record
+	for _, a := range pubmedtest.Articles(tb, path) {
+		recs = append(recs, store.Record{Article: *a, Tags: tax.Tag(a)})
+	}
+	return recs
 }

@@ -5,10 +5,7 @@ import (
 	"testing"
 
 	"villi/internal/fixture"
-	"villi/internal/pubmedtest"
 	"villi/pubmed"
-	"villi/store"
-	"villi/taxonomy"
 )
 
 // [majr] is PubMed's "MeSH major topic": a record whose indexers listed a
@@ -19,11 +16,7 @@ import (
 // qualifier, as PubMed's asterisk on "Arthritis, Rheumatoid/metabolism*".
 func TestSearch_MajrLeavesOutMinorTopics(t *testing.T) {
 	path := fixture.Path(t, "PathwayCommons__ncbiutils/tests__data__multiple.xml")
-	tax := taxonomy.Default()
-	var recs []store.Record
-	for _, a := range pubmedtest.Articles(t, path) {
-		recs = append(recs, store.Record{Article: *a, Tags: tax.Tag(a)})
-	}
+	recs := taggedRecords(t, path)
 	s := openStore(t)
 	ix := openIndex(t, t.TempDir())
 	ingest(t, s, ix, recs, nil)

@@ -7,9 +7,6 @@ import (
 	"testing"
 
 	"villi/internal/fixture"
-	"villi/internal/pubmedtest"
-	"villi/store"
-	"villi/taxonomy"
 )
 
 // TestSearch_PastedIdentifiers searches real records (111, 17 with a PMC
@@ -17,11 +14,7 @@ import (
 // bare or as a link, a PubMed link, a PMC id or link. Each finds its record
 // first; before the doi and pmc fields existed, none found anything.
 func TestSearch_PastedIdentifiers(t *testing.T) {
-	tax := taxonomy.Default()
-	var recs []store.Record
-	for _, a := range pubmedtest.Articles(t, fixture.Path(t, "mokztk__pubmed-parser/CPFE.xml")) {
-		recs = append(recs, store.Record{Article: *a, Tags: tax.Tag(a)})
-	}
+	recs := taggedRecords(t, fixture.Path(t, "mokztk__pubmed-parser/CPFE.xml"))
 	s := openStore(t)
 	ix := openIndex(t, t.TempDir())
 	ingest(t, s, ix, recs, nil)

@@ -10,20 +10,13 @@ import (
 	"time"
 
 	"villi/internal/fixture"
-	"villi/internal/pubmedtest"
 	"villi/store"
-	"villi/taxonomy"
 )
 
 // topicalRecords decodes and tags the topical fixture (8,600 real records).
 func topicalRecords(tb testing.TB) []store.Record {
 	tb.Helper()
-	tax := taxonomy.Default()
-	var recs []store.Record
-	for _, a := range pubmedtest.Articles(tb, filepath.Join(fixture.Topical(tb), "gut-diet-topics.xml")) {
-		recs = append(recs, store.Record{Article: *a, Tags: tax.Tag(a)})
-	}
-	return recs
+	return taggedRecords(tb, filepath.Join(fixture.Topical(tb), "gut-diet-topics.xml"))
 }
 
 // TestTopical runs search over the real topical records, indexed by Rebuild

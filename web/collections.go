@@ -126,9 +126,7 @@ func (s *server) references(w http.ResponseWriter, r *http.Request) (*collection
 	} else if ok {
 		d.Share, d.ShareExpired = &l, l.Expired(time.Now())
 	}
-	for _, st := range cite.Styles {
-		d.Styles = append(d.Styles, link{Label: citeStyleLabel(st), URL: base + "?style=" + string(st), Current: st == style})
-	}
+	d.Styles = styleLinks(base, style)
 	d.Exports = append(d.Exports, link{Label: "Markdown", URL: base + "/export?format=markdown&style=" + string(style)})
 	for _, f := range cite.Formats {
 		d.Exports = append(d.Exports, link{Label: formatLabel(f), URL: base + "/export?format=" + string(f)})
@@ -342,3 +340,13 @@ func (s *server) afterWrite(w http.ResponseWriter, r *http.Request, err error, n
 }
 
 func itemAnchor(pmid uint64) string { return "#item-" + strconv.FormatUint(pmid, 10) }
+
+// styleLinks links a reference list at base in each citation style, the
+// current one marked.
+func styleLinks(base string, current cite.Style) []link {
+	links := make([]link, 0, len(cite.Styles))
+	for _, st := range cite.Styles {
+		links = append(links, link{Label: citeStyleLabel(st), URL: base + "?style=" + string(st), Current: st == current})
+	}
+	return links
+}

@@ -75,9 +75,7 @@ func (s *server) sharedReferences(w http.ResponseWriter, r *http.Request) (*coll
 	base := collection.ShareURLPath(token)
 	d := &collectionPage{layout: layout{Title: list.Collection.Name, NoIndex: true}, List: list,
 		Print: base + "/print?style=" + string(style), Back: base + "?style=" + string(style)}
-	for _, st := range cite.Styles {
-		d.Styles = append(d.Styles, link{Label: citeStyleLabel(st), URL: base + "?style=" + string(st), Current: st == style})
-	}
+	d.Styles = styleLinks(base, style)
 	return d, true
 }
 
