@@ -17,8 +17,7 @@ func (l *Library) Record(pmid uint64) (store.Record, error) {
 
 // Has reports whether the library holds pmid.
 func (l *Library) Has(pmid uint64) (bool, error) {
-	recs, err := l.st.GetMany([]uint64{pmid})
-	return len(recs) == 1, err
+	return l.st.Has(pmid)
 }
 
 // Records returns the stored records of pmids in their order, and the PMIDs

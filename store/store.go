@@ -245,6 +245,16 @@ func (s *Store) GetMany(pmids []uint64) ([]Record, error) {
 	return recs, nil
 }
 
+// Has reports whether pmid is stored, without decoding its record.
+func (s *Store) Has(pmid uint64) (bool, error) {
+	var ok bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(bucketArticles).Get(u64key(pmid)) != nil
+		return nil
+	})
+	return ok, err
+}
+
 // Source returns the raw XML stored with pmid, or an error wrapping ErrNotFound.
 func (s *Store) Source(pmid uint64) ([]byte, error) {
 	var src []byte

@@ -83,6 +83,20 @@ func TestGet_UnknownPMIDIsErrNotFound(t *testing.T) {
 	}
 }
 
+func TestHas(t *testing.T) {
+	s := openTest(t)
+	mustApply(t, s, Batch{Puts: []Put{put(rec(1, 1, nil, "one")), put(rec(3, 1, nil, "three"))}})
+	for _, tt := range []struct {
+		pmid uint64
+		want bool
+	}{{1, true}, {2, false}, {3, true}, {0, false}} {
+		got, err := s.Has(tt.pmid)
+		if err != nil || got != tt.want {
+			t.Errorf("Has(%d) = %v, %v; want %v, nil", tt.pmid, got, err, tt.want)
+		}
+	}
+}
+
 func TestGetMany_KeepsOrderAndSkipsMissing(t *testing.T) {
 	s := openTest(t)
 	mustApply(t, s, Batch{Puts: []Put{put(rec(1, 1, nil, "one")), put(rec(2, 1, nil, "two")), put(rec(3, 1, nil, "three"))}})
