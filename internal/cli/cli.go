@@ -31,6 +31,10 @@ type Env struct {
 	// Now is the clock of digest weeks and subscription times; nil means
 	// time.Now. Tests set it: which digest is due depends on the weekday.
 	Now func() time.Time
+
+	// red is the secrets mask Run builds once from Getenv; commands'
+	// configs reuse it (nil when a test calls a command directly).
+	red *redact.Redactor
 }
 
 func (e Env) now() time.Time {
@@ -76,8 +80,8 @@ var errUsage = errors.New("usage")
 func Run(ctx context.Context, args []string, e Env) int {
 	// Everything villi prints — logs, progress, errors — passes through the
 	// mask, and so does every error it stores (config.open).
-	red := secrets(e)
-	e.Stdout, e.Stderr = red.Writer(e.Stdout), red.Writer(e.Stderr)
+	e.red = secrets(e)
+	e.Stdout, e.Stderr = e.red.Writer(e.Stdout), e.red.Writer(e.Stderr)
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printHelp(e.Stdout)
 		if len(args) == 0 {
@@ -144,7 +148,11 @@ func newFlags(e Env, c command) (*flag.FlagSet, *config) {
 		fmt.Fprintf(e.Stderr, "usage: villi %s %s\n\n%s\n\nflags:\n", c.name, c.usage, c.summary)
 		fs.PrintDefaults()
 	}
-	cfg := &config{command: c.name, redact: secrets(e), stderr: e.Stderr}
+	red := e.red
+	if red == nil {
+		red = secrets(e)
+	}
+	cfg := &config{command: c.name, redact: red, stderr: e.Stderr}
 	fs.StringVar(&cfg.data, "data", envOr(e, "VILLI_DATA", defaultDataDir(e)), "data directory (env VILLI_DATA)")
 	fs.StringVar(&cfg.taxonomy, "taxonomy", e.Getenv("VILLI_TAXONOMY"), "taxonomy table file replacing the built-in one (env VILLI_TAXONOMY)")
 	fs.DurationVar(&cfg.lockTimeout, "lock-timeout", 2*time.Second, "how long to wait for another villi process to release the data directory")

@@ -67,6 +67,8 @@ func (c *config) explainLocked(ctx context.Context, err error) error {
 	switch c.command {
 	case "import":
 		instead = "upload the files on the admin page (/admin#import) instead, or stop serve first"
+	case "retractions":
+		instead = "upload the file on the admin page (/admin#retractions) instead, or stop serve first"
 	case "search", "show", "cite", "export":
 		instead = "the web UI and /api/v1 answer the same while serve runs, or stop serve first"
 	}

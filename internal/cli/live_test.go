@@ -134,10 +134,19 @@ func TestServe_BackupAndUsersWorkWhileServing(t *testing.T) {
 	}
 
 	// Everything else is refused, saying what works and where imports go.
-	_, errs, code = run(t, data, "import", file)
-	for _, want := range []string{"data directory in use", "villi serve", "villi backup", "villi user", "/admin#import"} {
-		if code != 1 || !strings.Contains(errs, want) {
-			t.Errorf("import while serving: exit %d, stderr %q; want exit 1 and %q", code, errs, want)
+	refused := []struct {
+		args  []string
+		where string // the admin page's section that does it instead
+	}{
+		{[]string{"import", file}, "/admin#import"},
+		{[]string{"retractions", "import", file}, "/admin#retractions"},
+	}
+	for _, tt := range refused {
+		_, errs, code = run(t, data, tt.args...)
+		for _, want := range []string{"data directory in use", "villi serve", "villi backup", "villi user", tt.where} {
+			if code != 1 || !strings.Contains(errs, want) {
+				t.Errorf("villi %s while serving: exit %d, stderr %q; want exit 1 and %q", strings.Join(tt.args, " "), code, errs, want)
+			}
 		}
 	}
 
