@@ -94,4 +94,66 @@
       }
     });
   });
+
+  // A message about the write that led here (role=status or alert): live
+  // regions are announced when they change, not when the page loads, so
+  // put its words in again once the page is up.
+  document.querySelectorAll("[data-announce]").forEach(function (el) {
+    var nodes = Array.prototype.slice.call(el.childNodes);
+    nodes.forEach(function (n) { el.removeChild(n); });
+    window.setTimeout(function () {
+      nodes.forEach(function (n) { el.appendChild(n); });
+    }, 100);
+  });
+
+  // Collections: drag an entry by its handle to another place. The drop
+  // posts the entry's own "Position" form, as typing the number would, so
+  // the server sees one kind of move. Pointer events cover mouse and touch;
+  // the keyboard has the form.
+  document.querySelectorAll("ol[data-reorder]").forEach(function (list) {
+    function entries() {
+      return Array.prototype.filter.call(list.children, function (el) { return el.tagName === "LI"; });
+    }
+    list.querySelectorAll(".drag-handle").forEach(function (handle) {
+      var li = handle.closest("li");
+      var input = li && li.querySelector("form.move-to input[name=position]");
+      if (!input) { return; }
+      var dragging = false, from = -1, home = null;
+      handle.hidden = false;
+      handle.addEventListener("pointerdown", function (ev) {
+        dragging = true;
+        from = entries().indexOf(li);
+        home = li.nextSibling;
+        li.classList.add("dragging");
+        handle.setPointerCapture(ev.pointerId);
+        ev.preventDefault();
+      });
+      handle.addEventListener("pointermove", function (ev) {
+        if (!dragging) { return; }
+        // The place is before the first other entry whose middle lies
+        // below the pointer.
+        var others = entries().filter(function (el) { return el !== li; });
+        var before = null;
+        for (var i = 0; i < others.length; i++) {
+          var box = others[i].getBoundingClientRect();
+          if (ev.clientY < box.top + box.height / 2) { before = others[i]; break; }
+        }
+        if (before !== li.nextSibling) { list.insertBefore(li, before); }
+      });
+      function end(keep) {
+        if (!dragging) { return; }
+        dragging = false;
+        li.classList.remove("dragging");
+        var to = entries().indexOf(li);
+        if (!keep || to === from) {
+          list.insertBefore(li, home);
+          return;
+        }
+        input.value = String(to + 1);
+        input.form.submit();
+      }
+      handle.addEventListener("pointerup", function () { end(true); });
+      handle.addEventListener("pointercancel", function () { end(false); });
+    });
+  });
 })();
