@@ -111,6 +111,7 @@
   // the server sees one kind of move. Pointer events cover mouse and touch;
   // the keyboard has the form.
   document.querySelectorAll("ol[data-reorder]").forEach(function (list) {
+    var drag = null; // {li, input, from, home} while an entry is held
     function entries() {
       return Array.prototype.filter.call(list.children, function (el) { return el.tagName === "LI"; });
     }
@@ -118,42 +119,41 @@
       var li = handle.closest("li");
       var input = li && li.querySelector("form.move-to input[name=position]");
       if (!input) { return; }
-      var dragging = false, from = -1, home = null;
       handle.hidden = false;
       handle.addEventListener("pointerdown", function (ev) {
-        dragging = true;
-        from = entries().indexOf(li);
-        home = li.nextSibling;
+        drag = { li: li, input: input, from: entries().indexOf(li), home: li.nextSibling };
         li.classList.add("dragging");
-        handle.setPointerCapture(ev.pointerId);
         ev.preventDefault();
       });
-      handle.addEventListener("pointermove", function (ev) {
-        if (!dragging) { return; }
-        // The place is before the first other entry whose middle lies
-        // below the pointer.
-        var others = entries().filter(function (el) { return el !== li; });
-        var before = null;
-        for (var i = 0; i < others.length; i++) {
-          var box = others[i].getBoundingClientRect();
-          if (ev.clientY < box.top + box.height / 2) { before = others[i]; break; }
-        }
-        if (before !== li.nextSibling) { list.insertBefore(li, before); }
-      });
-      function end(keep) {
-        if (!dragging) { return; }
-        dragging = false;
-        li.classList.remove("dragging");
-        var to = entries().indexOf(li);
-        if (!keep || to === from) {
-          list.insertBefore(li, home);
-          return;
-        }
-        input.value = String(to + 1);
-        input.form.submit();
-      }
-      handle.addEventListener("pointerup", function () { end(true); });
-      handle.addEventListener("pointercancel", function () { end(false); });
     });
+    // Moving the entry takes it out of the document for a moment, which
+    // would end a pointer capture: follow the pointer on the document.
+    document.addEventListener("pointermove", function (ev) {
+      if (!drag) { return; }
+      // The place is before the first other entry whose middle lies below
+      // the pointer.
+      var before = null, others = entries();
+      for (var i = 0; i < others.length; i++) {
+        if (others[i] === drag.li) { continue; }
+        var box = others[i].getBoundingClientRect();
+        if (ev.clientY < box.top + box.height / 2) { before = others[i]; break; }
+      }
+      if (before !== drag.li.nextSibling) { list.insertBefore(drag.li, before); }
+    });
+    function end(keep) {
+      if (!drag) { return; }
+      var d = drag;
+      drag = null;
+      d.li.classList.remove("dragging");
+      var to = entries().indexOf(d.li);
+      if (!keep || to === d.from) {
+        list.insertBefore(d.li, d.home);
+        return;
+      }
+      d.input.value = String(to + 1);
+      d.input.form.submit();
+    }
+    document.addEventListener("pointerup", function () { end(true); });
+    document.addEventListener("pointercancel", function () { end(false); });
   });
 })();
