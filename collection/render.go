@@ -44,6 +44,9 @@ type Entry struct {
 	// FullText is the free full text at PMC as of the list's Generated
 	// time; "" when there is none.
 	FullText string
+	// Evidence and Species are the record's taxonomy slugs, for the
+	// badges result lists show; "" when the record is gone.
+	Evidence, Species string
 }
 
 // Serious reports whether the entry carries a flag other than an erratum.
@@ -98,6 +101,7 @@ func (s *Service) render(c store.Collection, style cite.Style) (*ReferenceList, 
 			e.Text, h = cite.BareReference(style, e.Article)
 			e.HTML = template.HTML(h) // cite escapes; the title subset is the decoder's safe HTML
 			e.FullText = e.Article.FreeFullText(l.Generated)
+			e.Evidence, e.Species = r.Tags.Evidence, r.Tags.Species
 		} else {
 			e.Text = fmt.Sprintf("PMID %d (no longer in the library).", it.PMID)
 			e.HTML = template.HTML(html.EscapeString(e.Text))

@@ -265,7 +265,10 @@ func (s *server) itemRequest(w http.ResponseWriter, r *http.Request) (id, pmid u
 
 func (s *server) handleSetNote(w http.ResponseWriter, r *http.Request) {
 	if id, pmid, ok := s.itemRequest(w, r); ok {
-		_, err := s.colls.SetItemNote(r.Context(), user(r), id, pmid, r.PostForm.Get("note"), r.PostForm.Get("private") == "yes")
+		c, err := s.colls.SetItemNote(r.Context(), user(r), id, pmid, r.PostForm.Get("note"), r.PostForm.Get("private") == "yes")
+		if err == nil {
+			s.setFlash(w, r, noteSavedFlash(c.Items[c.Index(pmid)]))
+		}
 		s.afterWrite(w, r, err, collectionURL(id)+itemAnchor(pmid))
 	}
 }
@@ -275,12 +278,19 @@ func (s *server) handleMoveItem(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if r.PostForm.Has("position") {
+		s.handleMoveTo(w, r, id, pmid)
+		return
+	}
 	to, err := strconv.Atoi(r.PostForm.Get("to"))
 	if err != nil {
 		s.collectionFailed(w, r, badInput("move to %q: give a position number", r.PostForm.Get("to")))
 		return
 	}
-	_, err = s.colls.Move(r.Context(), user(r), id, pmid, to)
+	c, err := s.colls.Move(r.Context(), user(r), id, pmid, to)
+	if err == nil {
+		s.setFlash(w, r, movedFlash(c, pmid))
+	}
 	s.afterWrite(w, r, err, collectionURL(id)+itemAnchor(pmid))
 }
 
@@ -326,7 +336,7 @@ func (s *server) handleCollect(w http.ResponseWriter, r *http.Request) {
 		id = c.ID
 	}
 	_, err = s.colls.Add(r.Context(), u, id, pmid, r.PostForm.Get("note"))
-	s.afterWrite(w, r, err, "/articles/"+strconv.FormatUint(pmid, 10)+"#collect")
+	s.collectedFlash(w, r, err, id, pmid)
 }
 
 // afterWrite redirects to next after a successful write (post/redirect/get)

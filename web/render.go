@@ -72,6 +72,12 @@ type layout struct {
 	// Degraded is why the library cannot write (a full disk), shown on
 	// every page; "" when it can.
 	Degraded string
+	// Flash is the message about the write that led here, if any.
+	Flash *flash
+	// Bare leaves out the site around the page (search, navigation,
+	// footer links): a share link's reader sees the handout and nothing
+	// that leads into the library.
+	Bare bool
 }
 
 func (l *layout) base() *layout { return l }
@@ -85,6 +91,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, code int, name s
 	l := data.base()
 	if u, ok := account.CurrentUser(r); ok {
 		l.User, l.Admin = u.Email, u.Admin
+		l.Flash = s.takeFlash(w, r) // only writes, which need a login, leave one
 	}
 	l.Title = clipTitle(l.Title)
 	if d := s.lib.Degraded(); d != nil {

@@ -47,6 +47,8 @@ var writeRoutes = map[string]writeRule{
 	"POST /articles/{pmid}/collect":              {login: loginAlways},
 	"POST /collections/{id}/share":               {login: loginAlways},
 	"POST /collections/{id}/share/revoke":        {login: loginAlways},
+	"POST /collections/collect":                  {login: loginAlways},
+	"POST /collections/{id}/duplicate":           {login: loginAlways},
 	"POST /subscribe":                            {login: loginUnlessPublic},
 	"POST " + digest.PathConfirm:                 {login: loginNever},
 	"POST " + digest.PathManage:                  {login: loginNever},

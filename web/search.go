@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"strconv"
 
+	"villi/account"
 	"villi/library"
+	"villi/store"
 )
 
 // searchPage is search.html's data.
@@ -31,6 +33,15 @@ type searchPage struct {
 	// PastEnd links back to the first page when the asked-for page lies
 	// beyond the last one of a search that has records.
 	PastEnd string
+	// Collect is the form that adds ticked hits to a collection; nil for
+	// a visitor.
+	Collect *collectForm
+}
+
+// collectForm is the search page's "add selected to a collection" form.
+type collectForm struct {
+	Collections []store.Collection
+	Next        string // this page, to come back to
 }
 
 // hitView is one result with its links.
@@ -96,6 +107,13 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		first := p.clone()
 		first.Page, first.Cursor = 1, ""
 		d.PastEnd = first.url("/search")
+	}
+	if u, ok := account.CurrentUser(r); ok && len(res.Hits) > 0 {
+		cs, err := s.colls.List(r.Context(), u)
+		if err != nil {
+			s.log.Error("search: list collections", "err", err)
+		}
+		d.Collect = &collectForm{Collections: cs, Next: r.URL.RequestURI()}
 	}
 	s.render(w, r, http.StatusOK, "search", &d)
 }

@@ -217,6 +217,8 @@ func (s *server) routes(mux *routeMux) {
 	mux.Handle("POST /articles/{pmid}/collect", write(s.handleCollect))
 	mux.Handle("POST /collections/{id}/share", write(s.handleShare))
 	mux.Handle("POST /collections/{id}/share/revoke", write(s.handleUnshare))
+	mux.Handle("POST /collections/collect", write(s.handleCollectMany))
+	mux.Handle("POST /collections/{id}/duplicate", write(s.handleDuplicateCollection))
 
 	// Share links: the token in the URL is the whole authority, for one
 	// collection's handout and its print view, read-only, without a login.

@@ -73,7 +73,7 @@ func (s *server) sharedReferences(w http.ResponseWriter, r *http.Request) (*coll
 		return nil, false
 	}
 	base := collection.ShareURLPath(token)
-	d := &collectionPage{layout: layout{Title: list.Collection.Name, NoIndex: true}, List: list,
+	d := &collectionPage{layout: layout{Title: list.Collection.Name, NoIndex: true, Bare: true}, List: list,
 		Print: base + "/print?style=" + string(style), Back: base + "?style=" + string(style)}
 	d.Styles = styleLinks(base, style)
 	return d, true

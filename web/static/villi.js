@@ -94,4 +94,66 @@
       }
     });
   });
+
+  // A message about the write that led here (role=status or alert): live
+  // regions are announced when they change, not when the page loads, so
+  // put its words in again once the page is up.
+  document.querySelectorAll("[data-announce]").forEach(function (el) {
+    var nodes = Array.prototype.slice.call(el.childNodes);
+    nodes.forEach(function (n) { el.removeChild(n); });
+    window.setTimeout(function () {
+      nodes.forEach(function (n) { el.appendChild(n); });
+    }, 100);
+  });
+
+  // Collections: drag an entry by its handle to another place. The drop
+  // posts the entry's own "Position" form, as typing the number would, so
+  // the server sees one kind of move. Pointer events cover mouse and touch;
+  // the keyboard has the form.
+  document.querySelectorAll("ol[data-reorder]").forEach(function (list) {
+    var drag = null; // {li, input, from, home} while an entry is held
+    function entries() {
+      return Array.prototype.filter.call(list.children, function (el) { return el.tagName === "LI"; });
+    }
+    list.querySelectorAll(".drag-handle").forEach(function (handle) {
+      var li = handle.closest("li");
+      var input = li && li.querySelector("form.move-to input[name=position]");
+      if (!input) { return; }
+      handle.hidden = false;
+      handle.addEventListener("pointerdown", function (ev) {
+        drag = { li: li, input: input, from: entries().indexOf(li), home: li.nextSibling };
+        li.classList.add("dragging");
+        ev.preventDefault();
+      });
+    });
+    // Moving the entry takes it out of the document for a moment, which
+    // would end a pointer capture: follow the pointer on the document.
+    document.addEventListener("pointermove", function (ev) {
+      if (!drag) { return; }
+      // The place is before the first other entry whose middle lies below
+      // the pointer.
+      var before = null, others = entries();
+      for (var i = 0; i < others.length; i++) {
+        if (others[i] === drag.li) { continue; }
+        var box = others[i].getBoundingClientRect();
+        if (ev.clientY < box.top + box.height / 2) { before = others[i]; break; }
+      }
+      if (before !== drag.li.nextSibling) { list.insertBefore(drag.li, before); }
+    });
+    function end(keep) {
+      if (!drag) { return; }
+      var d = drag;
+      drag = null;
+      d.li.classList.remove("dragging");
+      var to = entries().indexOf(d.li);
+      if (!keep || to === d.from) {
+        list.insertBefore(d.li, d.home);
+        return;
+      }
+      d.input.value = String(to + 1);
+      d.input.form.submit();
+    }
+    document.addEventListener("pointerup", function () { end(true); });
+    document.addEventListener("pointercancel", function () { end(false); });
+  });
 })();
