@@ -278,7 +278,7 @@ func (f *fetch) fetchBatch(ctx context.Context, idx []int) {
 		title, came := titles[res.PMID]
 		switch why, skip := skipped[res.PMID]; {
 		case !came:
-			res.Status, res.Reason = FetchNotFound, fmt.Sprintf("PubMed has no record PMID %d", res.PMID)
+			res.Status, res.Reason = FetchNotFound, fmt.Sprintf("PubMed has no record with PMID %d", res.PMID)
 		case skip:
 			res.Status, res.Cause, res.Reason = FetchFailed, CauseUnreadable, "PubMed's record could not be stored: "+why
 		case err != nil:
