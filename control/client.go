@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"villi/crawler"
 	"villi/store"
 )
 
@@ -103,6 +104,14 @@ func (c *Client) Users(ctx context.Context) ([]User, error) {
 	var users []User
 	err := c.call(ctx, pathUsers, struct{}{}, &users)
 	return users, err
+}
+
+// Fetch has serve fetch the records ids name from PubMed, through its own
+// crawler (its E-utilities settings and rate limit).
+func (c *Client) Fetch(ctx context.Context, ids []string) (crawler.FetchReport, error) {
+	var rep crawler.FetchReport
+	err := c.call(ctx, pathFetch, fetchRequest{IDs: ids}, &rep)
+	return rep, err
 }
 
 // remoteError is an error serve answered; it wraps the store sentinel its

@@ -1,6 +1,7 @@
 // Package control is the local control socket of a running `villi serve`:
 // the maintenance commands that must work on a live library (backup, user
-// add, passwd, list, remove) reach the serve process through it, because
+// add, passwd, list, remove, and fetch from PubMed) reach the serve process
+// through it, because
 // serve holds the data directory's lock for as long as it runs.
 //
 // Serve listens on DATA/villi.sock, a Unix socket only its owner may
@@ -20,6 +21,7 @@ import (
 
 	"villi/account"
 	"villi/collection"
+	"villi/crawler"
 	"villi/library"
 	"villi/store"
 )
@@ -47,11 +49,31 @@ type Service struct {
 	lib      *library.Library
 	accounts *account.Service
 	colls    *collection.Service
+	crawl    *crawler.Crawler
 }
 
 // NewService returns the operations on lib, managing logins with accounts.
 func NewService(lib *library.Library, accounts *account.Service) *Service {
 	return &Service{lib: lib, accounts: accounts, colls: collection.New(lib.DB())}
+}
+
+// WithCrawler lets the service fetch records on demand through c (serve
+// passes its own crawler, so fetches share the crawl's rate limit).
+func (s *Service) WithCrawler(c *crawler.Crawler) *Service {
+	s.crawl = c
+	return s
+}
+
+// ErrNoCrawler is returned by Fetch on a service without a crawler.
+var ErrNoCrawler = errors.New("this villi cannot fetch from PubMed: no crawler is configured")
+
+// Fetch adds the records ids name (PMIDs or DOIs) from PubMed
+// (crawler.Fetch); what became of each is in the report.
+func (s *Service) Fetch(ctx context.Context, ids []string) (crawler.FetchReport, error) {
+	if s.crawl == nil {
+		return crawler.FetchReport{}, ErrNoCrawler
+	}
+	return s.crawl.Fetch(ctx, ids)
 }
 
 // Backup writes a consistent copy of the store to path (library.Backup).

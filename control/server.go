@@ -132,7 +132,12 @@ const (
 	pathUserAdd    = "/v1/user/add"
 	pathUserPasswd = "/v1/user/passwd"
 	pathUserRemove = "/v1/user/remove"
+	pathFetch      = "/v1/fetch"
 )
+
+type fetchRequest struct {
+	IDs []string `json:"ids"`
+}
 
 type backupRequest struct {
 	Path string `json:"path"`
@@ -198,6 +203,14 @@ func handler(svc *Service, log *slog.Logger) http.Handler {
 		}
 		kept, err := svc.RemoveUser(r.Context(), req.Email)
 		reply(w, log.With("email", store.NormalizeEmail(req.Email)), "user remove", removeResponse{CollectionsKept: kept}, err)
+	})
+	mux.HandleFunc("POST "+pathFetch, func(w http.ResponseWriter, r *http.Request) {
+		var req fetchRequest
+		if !decode(w, r, &req) {
+			return
+		}
+		rep, err := svc.Fetch(r.Context(), req.IDs)
+		reply(w, log.With("ids", len(req.IDs), "missed", rep.Missed(), "run", rep.Run.ID), "fetch", rep, err)
 	})
 	return mux
 }

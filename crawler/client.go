@@ -115,7 +115,31 @@ type call struct {
 	what     string // names the query and window, for errors and logs
 	endpoint string // "esearch.fcgi" or "efetch.fcgi"
 	params   url.Values
+	// tally, when set, counts this call's requests and retries too: a
+	// fetch runs beside a crawl on the same client, whose totals mix both.
+	tally *tally
 }
+
+// tally counts the requests and retries of the calls that carry it.
+type tally struct {
+	requests, retries atomic.Int64
+}
+
+// statusError is an HTTP 429 or 5xx answer: PubMed's servers refusing or
+// failing, as opposed to a connection that could not be made.
+type statusError struct {
+	code int
+	msg  string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+// unreadableError is an answer that came whole over HTTP but could not be
+// read: cut XML, garbage, a record the decoder refuses.
+type unreadableError struct{ err error }
+
+func (e *unreadableError) Error() string { return e.err.Error() }
+func (e *unreadableError) Unwrap() error { return e.err }
 
 // retryable marks a failure worth another try, with the wait the server asked for.
 type retryable struct {
@@ -170,6 +194,9 @@ func (c *client) do(ctx context.Context, k call, check func(body []byte) error) 
 			wait = r.retryAfter
 		}
 		c.retries.Add(1)
+		if k.tally != nil {
+			k.tally.retries.Add(1)
+		}
 		c.log.Info("e-utilities request failed; retrying", "call", k.what, "attempt", attempt+1, "wait", wait.Round(time.Millisecond), "error", r.err)
 		t := time.NewTimer(wait)
 		select {
@@ -199,6 +226,9 @@ func (c *client) once(ctx context.Context, k call, p url.Values, check func([]by
 	}
 	defer c.pace.release()
 	c.requests.Add(1)
+	if k.tally != nil {
+		k.tally.requests.Add(1)
+	}
 	col := c.base.Clone()
 	col.Context = ctx
 	var resp *colly.Response
@@ -221,10 +251,10 @@ func (c *client) once(ctx context.Context, k call, p url.Values, check func([]by
 	}
 	switch s := resp.StatusCode; {
 	case s == http.StatusTooManyRequests:
-		return &retryable{err: fmt.Errorf("%s: HTTP 429 (rate limit): %s", k.endpoint, clip(resp.Body)),
+		return &retryable{err: &statusError{code: s, msg: fmt.Sprintf("%s: HTTP 429 (rate limit): %s", k.endpoint, clip(resp.Body))},
 			retryAfter: retryAfter(resp.Headers)}
 	case s >= 500:
-		return &retryable{err: fmt.Errorf("%s: HTTP %d", k.endpoint, s), retryAfter: retryAfter(resp.Headers)}
+		return &retryable{err: &statusError{code: s, msg: fmt.Sprintf("%s: HTTP %d", k.endpoint, s)}, retryAfter: retryAfter(resp.Headers)}
 	case s != http.StatusOK:
 		return fmt.Errorf("%s: HTTP %d: %s", k.endpoint, s, clip(resp.Body))
 	}

@@ -10,6 +10,10 @@
 // (honouring Retry-After), 5xx, resets, timeouts, <ERROR> inside a 200 and
 // cut or unparsable bodies.
 //
+// Fetch adds records named by PMID or DOI on demand (villi fetch, the
+// article page's button) through the same client, so a crawl and fetches
+// together keep to the one rate limit, and through the same ingest.
+//
 // A cursor per saved query (store.Cursor) is written after every committed
 // batch, so a killed or cancelled crawl resumes where it stopped, and every
 // run is recorded with library.SaveRun as it goes.

@@ -82,7 +82,7 @@ func decodeEFetch(body []byte, history bool) ([]pubmed.Item, error) {
 			return nil, nil // a whole, empty set: every record asked for is gone
 		}
 		if err != nil {
-			return nil, retry("efetch body cut or unparsable after %d records: %w", len(items), err)
+			return nil, &retryable{err: &unreadableError{fmt.Errorf("efetch body cut or unparsable after %d records: %w", len(items), err)}}
 		}
 		items = append(items, it)
 	}

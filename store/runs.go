@@ -19,10 +19,13 @@ const (
 	RunCrawl  RunKind = "crawl"
 	RunImport RunKind = "import"
 	RunDigest RunKind = "digest"
+	// RunFetch is an on-demand fetch of named PMIDs and DOIs (villi fetch,
+	// the article page's button); its Query holds the identifiers asked for.
+	RunFetch RunKind = "fetch"
 )
 
 // RunKinds lists every kind, in the order status pages and metrics show them.
-func RunKinds() []RunKind { return []RunKind{RunCrawl, RunImport, RunDigest} }
+func RunKinds() []RunKind { return []RunKind{RunCrawl, RunImport, RunDigest, RunFetch} }
 
 // Run is the record of one crawl, import or digest run, kept for the status
 // page and /api/v1/status. A running job saves its Run as it goes (Ended
@@ -30,7 +33,8 @@ func RunKinds() []RunKind { return []RunKind{RunCrawl, RunImport, RunDigest} }
 type Run struct {
 	ID   uint64  `json:"id"`
 	Kind RunKind `json:"kind"`
-	// Query is the saved query a crawl ran, "" for all of them.
+	// Query is the saved query a crawl ran, "" for all of them; for a
+	// fetch, the identifiers asked for, space separated.
 	Query string `json:"query,omitempty"`
 	// Files are the files an import read, in order ("-" for standard input).
 	Files     []string  `json:"files,omitempty"`

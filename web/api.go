@@ -66,6 +66,10 @@ type articleResponse struct {
 
 func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
 	rec, code, err := s.loadRecord(r)
+	if pmid, perr := parsePMID(r.PathValue("pmid")); code == http.StatusNotFound && perr == nil {
+		s.apiMissing(w, r, pmid)
+		return
+	}
 	if err != nil {
 		s.apiRecordFailed(w, r, code, err)
 		return

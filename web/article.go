@@ -130,6 +130,10 @@ func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
 			s.renderError(w, r, code, "The record could not be read; the error has been logged.", nil)
 			return
 		}
+		if pmid, perr := parsePMID(r.PathValue("pmid")); code == http.StatusNotFound && perr == nil {
+			s.renderMissing(w, r, code, pmid, "")
+			return
+		}
 		s.renderError(w, r, code, err.Error(), nil)
 		return
 	}

@@ -223,7 +223,7 @@ func TestArticlePage_StructuredAbstractAndAffiliations(t *testing.T) {
 
 func TestArticlePage_NotFoundAndBadPMID(t *testing.T) {
 	srv := newServer(t, testLibrary(t), Options{})
-	wantPage(t, srv.URL, "/articles/99999999", 404, "Not found", "PMID 99999999 is not in this library")
+	wantPage(t, srv.URL, "/articles/99999999", 404, "PMID 99999999 is not in this library", "https://pubmed.ncbi.nlm.nih.gov/99999999/")
 	wantPage(t, srv.URL, "/articles/12ab", 400, "is not a PMID")
 	wantPage(t, srv.URL, "/no/such/page", 404, "There is no page at /no/such/page")
 }

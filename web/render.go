@@ -45,7 +45,7 @@ func parsePages(static *staticFiles) (*pages, error) {
 	}
 	p := &pages{sets: map[string]*template.Template{}}
 	// Each page is parsed with layout.html and partials.html into its own set.
-	for _, name := range [...]string{"home", "search", "article", "error", "login", "collections", "collection", "print", "shared",
+	for _, name := range [...]string{"home", "search", "article", "article_missing", "error", "login", "collections", "collection", "print", "shared",
 		"subscribe", "subscribe_message", "admin", "digest_preview"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(assets,
 			"templates/layout.html", "templates/partials.html", "templates/"+name+".html")

@@ -45,6 +45,7 @@ var writeRoutes = map[string]writeRule{
 	"POST /collections/{id}/items/{pmid}/move":   {login: loginAlways},
 	"POST /collections/{id}/items/{pmid}/remove": {login: loginAlways},
 	"POST /articles/{pmid}/collect":              {login: loginAlways},
+	"POST /articles/{pmid}/fetch":                {login: loginAlways},
 	"POST /collections/{id}/share":               {login: loginAlways},
 	"POST /collections/{id}/share/revoke":        {login: loginAlways},
 	"POST /collections/collect":                  {login: loginAlways},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -53,6 +54,12 @@ type Options struct {
 	// Queries are the saved crawl queries the admin page lists with their
 	// cursors; nil means crawler.DefaultQueries.
 	Queries []crawler.Query
+	// Crawler fetches a PMID the library does not hold when a logged-in
+	// user asks on its article page. Serve passes its own, so on-demand
+	// fetches share the crawl's NCBI rate limit; nil offers PubMed's link only.
+	Crawler *crawler.Crawler
+	// FetchTimeout bounds one on-demand fetch, retries included; 0 means 45 s.
+	FetchTimeout time.Duration
 	// ClientIP names the client of a request for the sign-up throttle; nil
 	// means the connection's address (IPv6 cut to /64). Behind a reverse
 	// proxy, pass a function that reads the proxy's header.
@@ -80,6 +87,9 @@ type server struct {
 	metricsToken string
 	signUps      *ratelimit.Limiter
 	shareOpens   *ratelimit.Limiter
+	crawl        *crawler.Crawler
+	fetches      *ratelimit.Limiter // per user
+	fetchTimeout time.Duration
 
 	pages   *pages
 	static  *staticFiles
@@ -107,6 +117,9 @@ func New(opts Options) (http.Handler, error) {
 		metricsToken: opts.MetricsToken,
 		signUps:      ratelimit.New(signUpEvery, signUpBurst, signUpMaxTracked),
 		shareOpens:   ratelimit.New(shareEvery, shareBurst, shareMaxTracked),
+		crawl:        opts.Crawler,
+		fetches:      ratelimit.New(fetchEvery, fetchBurst, fetchMaxTracked),
+		fetchTimeout: cmp.Or(opts.FetchTimeout, defaultFetchTimeout),
 	}
 	if s.queries == nil {
 		s.queries = crawler.DefaultQueries()
@@ -215,6 +228,7 @@ func (s *server) routes(mux *routeMux) {
 	mux.Handle("POST /collections/{id}/items/{pmid}/move", write(s.handleMoveItem))
 	mux.Handle("POST /collections/{id}/items/{pmid}/remove", write(s.handleRemoveItem))
 	mux.Handle("POST /articles/{pmid}/collect", write(s.handleCollect))
+	mux.Handle("POST /articles/{pmid}/fetch", write(s.handleFetch))
 	mux.Handle("POST /collections/{id}/share", write(s.handleShare))
 	mux.Handle("POST /collections/{id}/share/revoke", write(s.handleUnshare))
 	mux.Handle("POST /collections/collect", write(s.handleCollectMany))

@@ -62,6 +62,7 @@ func commands() []command {
 		{"reparse", "[flags]", "decode every record again from its stored XML (after a parser fix)", runReparse},
 		{"retag", "[flags]", "apply the current taxonomy table to every record", runRetag},
 		{"backup", "[flags] FILE", "write a consistent copy of the store, also while villi serve runs", runBackup},
+		{"fetch", "[--json] PMID|DOI...", "add records from PubMed by PMID or DOI now (also while villi serve runs)", runFetch},
 		{"crawl", "[--since YYYY-MM-DD] [--query NAME]... [--dry-run] [--queries FILE]", "crawl PubMed for the saved queries now", runCrawl},
 		{"digest", "[--dry-run] [--to EMAIL] [--resend-uncertain]", "build and send this week's digests now", runDigest},
 		{"subscription", "add|list|remove [flags]", "manage digest subscribers (add --email E [--condition SLUG]... [--confirmed])", runSubscription},

@@ -46,7 +46,7 @@ func (c *config) maintain(ctx context.Context) (m maintainer, done func() error,
 
 // liveCommands is what works beside a running serve, for the refusal of
 // everything else.
-const liveCommands = "`villi backup` and `villi user add|passwd|list|remove`"
+const liveCommands = "`villi backup`, `villi fetch` and `villi user add|passwd|list|remove`"
 
 // explainLocked adds to err, the data directory's lock refusing command,
 // what to do instead when the holder is a serve (its control socket

@@ -74,7 +74,7 @@ func runShow(ctx context.Context, e Env, args []string) error {
 		rec, err := lib.Record(pmid)
 		if errors.Is(err, store.ErrNotFound) {
 			missing = append(missing, pmid)
-			fmt.Fprintf(e.Stderr, "villi show: PMID %d is not in the library\n", pmid)
+			fmt.Fprintf(e.Stderr, "villi show: PMID %d is not in the library; add it from PubMed with `villi fetch %[1]d` (https://pubmed.ncbi.nlm.nih.gov/%[1]d/)\n", pmid)
 			continue
 		}
 		if err != nil {

@@ -93,6 +93,7 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		Accounts:     accounts,
 		Digest:       mails,
 		Queries:      queries,
+		Crawler:      crawl,
 		MetricsToken: e.Getenv("VILLI_METRICS_TOKEN"),
 		NextCrawl:    func() time.Time { return sc.Next(schedule.Crawl) },
 	})
@@ -120,14 +121,14 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		return err
 	}
 
-	// The control socket lets `villi backup` and `villi user` work while
+	// The control socket lets `villi backup`, `fetch` and `user` work while
 	// serve holds the data directory. Serving matters more: without the
 	// socket those commands are refused as before, saying serve holds it.
-	ctl, err := control.Start(lib.Dir(), control.NewService(lib, accounts), log)
+	ctl, err := control.Start(lib.Dir(), control.NewService(lib, accounts).WithCrawler(crawl), log)
 	if err != nil {
-		log.Warn("no control socket: villi backup and villi user cannot reach this serve", "err", err)
+		log.Warn("no control socket: villi backup, fetch and user cannot reach this serve", "err", err)
 	} else {
-		log.Info("control socket for villi backup and villi user", "path", ctl.Addr())
+		log.Info("control socket for villi backup, fetch and user", "path", ctl.Addr())
 	}
 	// While the library is degraded (a full disk), try every so often
 	// to catch up.

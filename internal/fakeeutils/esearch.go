@@ -130,7 +130,7 @@ func (s *Server) notFound(n node) []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	n.leaves(func(l *leaf) {
-		if l.words == nil { // dates are never "not found"
+		if l.words == nil { // dates and DOIs are never "not found"
 			return
 		}
 		l.bind(&s.dict)

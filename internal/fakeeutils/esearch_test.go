@@ -378,3 +378,33 @@ func TestEsearch_ProcessesTopicalQueriesQuickly(t *testing.T) {
 		t.Errorf("a search over %d records took %v", s.Len(), per)
 	}
 }
+
+func TestEsearch_DOIFindsItsRecordWholeAndInAnyCase(t *testing.T) {
+	_, hs, c := sharedFixtureServer(t)
+	var pmid uint64
+	var doi string
+	for id, a := range c.arts {
+		if a.IDs.DOI != "" && strings.Count(a.IDs.DOI, "/") == 1 {
+			pmid, doi = id, a.IDs.DOI
+			break
+		}
+	}
+	if doi == "" {
+		t.Fatal("no fixture record has a DOI")
+	}
+	for _, tc := range []struct {
+		term string
+		want []uint64
+	}{
+		{`"` + doi + `"[doi]`, []uint64{pmid}},
+		{`"` + strings.ToUpper(doi) + `"[doi]`, []uint64{pmid}},
+		{doi + `[aid]`, []uint64{pmid}},
+		{`"` + doi[:len(doi)-1] + `"[doi]`, nil}, // a prefix is another DOI
+		{`"10.9999/not-a-record"[doi]`, nil},
+	} {
+		r := esearch(t, hs.URL, url.Values{"term": {tc.term}})
+		if !slices.Equal(r.IDs, tc.want) {
+			t.Errorf("esearch %s: ids %v, want %v", tc.term, r.IDs, tc.want)
+		}
+	}
+}

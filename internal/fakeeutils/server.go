@@ -99,6 +99,7 @@ type record struct {
 	pmid             uint64
 	src              []byte
 	edat, mdat, pdat int // yyyymmdd; 0 when unknown
+	doi              string
 	title, abstract  []uint32
 	keywords         [][]uint32
 	pubTypes         [][]uint32
@@ -216,6 +217,7 @@ func newRecord(d *dict, a *pubmed.Article, src []byte) *record {
 		title:    d.intern(a.Title),
 		abstract: d.intern(a.AbstractText()),
 		mesh:     meshOf(d, a.MeSH),
+		doi:      a.IDs.DOI,
 	}
 	if d, ok := a.EntrezDate(); ok {
 		r.edat = dateInt(d)
@@ -233,6 +235,11 @@ func newRecord(d *dict, a *pubmed.Article, src []byte) *record {
 		}
 	default:
 		r.mdat = r.edat
+	}
+	for _, e := range a.ELocationIDs {
+		if r.doi == "" && e.Type == "doi" {
+			r.doi = e.Value
+		}
 	}
 	for _, k := range a.Keywords {
 		r.keywords = append(r.keywords, d.intern(k.Text))

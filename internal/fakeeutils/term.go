@@ -28,6 +28,7 @@ const (
 	fieldDP                // publication date (a date or range)
 	fieldEDAT              // entrez date
 	fieldMDAT              // modification date
+	fieldDOI               // the record's DOI, whole and in any case
 )
 
 // tags maps PubMed's short and long field tags (lowercased) to fields.
@@ -41,12 +42,14 @@ var tags = map[string]field{
 	"dp": fieldDP, "pdat": fieldDP, "publication date": fieldDP,
 	"edat": fieldEDAT, "entrez date": fieldEDAT,
 	"mdat": fieldMDAT, "modification date": fieldMDAT,
+	"doi": fieldDOI, "aid": fieldDOI, "lid": fieldDOI,
 }
 
 var fieldNames = [...]string{
 	fieldAll: "All Fields", fieldTIAB: "Title/Abstract", fieldTI: "Title",
 	fieldMH: "MeSH Terms", fieldMAJR: "MeSH Major Topic", fieldPT: "Publication Type",
 	fieldDP: "Publication Date", fieldEDAT: "Entrez Date", fieldMDAT: "Modification Date",
+	fieldDOI: "doi",
 }
 
 // node is a parsed search term.
@@ -120,6 +123,8 @@ func (l *leaf) match(r *record) bool {
 		return l.from <= r.edat && r.edat <= l.to
 	case fieldMDAT:
 		return l.from <= r.mdat && r.mdat <= l.to
+	case fieldDOI:
+		return r.doi != "" && strings.EqualFold(strings.TrimSpace(l.raw), r.doi)
 	case fieldTI:
 		return l.in(r.title)
 	case fieldPT:
@@ -488,6 +493,9 @@ func (p *termParser) leaf(text, tag string) (node, error) {
 		if l.to, err = parseDate(strings.TrimSpace(hi), true); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrTerm, err)
 		}
+		return l, nil
+	case fieldDOI:
+		// Matched whole, as PubMed's [doi] index does: no words.
 		return l, nil
 	}
 	text = strings.TrimSpace(text)
