@@ -14,6 +14,7 @@ import (
 	"villi/cite"
 	"villi/pubmed"
 	"villi/store"
+	"villi/taxonomy"
 )
 
 // ReferenceList is a collection rendered in one citation style: the data of
@@ -25,6 +26,7 @@ type ReferenceList struct {
 	Entries    []Entry
 	Flagged    int // entries with a serious flag (anything but an erratum)
 	Generated  time.Time
+	Handout    Handout
 }
 
 // Entry is one numbered reference.
@@ -44,6 +46,17 @@ type Entry struct {
 	// FullText is the free full text at PMC as of the list's Generated
 	// time; "" when there is none.
 	FullText string
+	// Evidence is the study's evidence level slug (taxonomy); "" when the
+	// record is no longer in the library.
+	Evidence string
+}
+
+// EvidenceLabel names the entry's evidence level in full, as article pages do.
+func (e *Entry) EvidenceLabel() string {
+	if e.Evidence == "" {
+		return ""
+	}
+	return taxonomy.EvidenceLabel(e.Evidence)
 }
 
 // Serious reports whether the entry carries a flag other than an erratum.
@@ -90,6 +103,9 @@ func (s *Service) render(c store.Collection, style cite.Style) (*ReferenceList, 
 		return nil, fmt.Errorf("render collection %d: %w", c.ID, err)
 	}
 	l := &ReferenceList{Collection: c, Style: style, StyleName: name, Generated: time.Now().UTC()}
+	if l.Handout, err = s.handout(c); err != nil {
+		return nil, fmt.Errorf("render collection %d: %w", c.ID, err)
+	}
 	for i, it := range c.Items {
 		e := Entry{N: i + 1, PMID: it.PMID, Note: it.Note, Private: it.Private, Added: it.Added}
 		if r, ok := recs[it.PMID]; ok {
@@ -98,6 +114,7 @@ func (s *Service) render(c store.Collection, style cite.Style) (*ReferenceList, 
 			e.Text, h = cite.BareReference(style, e.Article)
 			e.HTML = template.HTML(h) // cite escapes; the title subset is the decoder's safe HTML
 			e.FullText = e.Article.FreeFullText(l.Generated)
+			e.Evidence = r.Tags.Evidence
 		} else {
 			e.Text = fmt.Sprintf("PMID %d (no longer in the library).", it.PMID)
 			e.HTML = template.HTML(html.EscapeString(e.Text))
