@@ -94,6 +94,7 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		Digest:       mails,
 		Queries:      queries,
 		MetricsToken: e.Getenv("VILLI_METRICS_TOKEN"),
+		PracticeName: e.Getenv("VILLI_PRACTICE_NAME"),
 		NextCrawl:    func() time.Time { return sc.Next(schedule.Crawl) },
 	})
 	if err != nil {
