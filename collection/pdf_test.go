@@ -147,6 +147,19 @@ func checkPDF(t *testing.T, l *ReferenceList, pdf []byte) string {
 			t.Errorf("reference %d: no evidence level %q after it", e.N, e.Evidence)
 		}
 	}
+	links := 0
+	for _, e := range l.Entries {
+		if e.FullText != "" {
+			links++
+			// A link annotation, uncompressed in the page's dictionary.
+			if !bytes.Contains(pdf, []byte("/URI ("+e.FullText+")")) || !strings.Contains(flat, pdftest.Squeeze("Free full text (PMC): "+e.FullText)) {
+				t.Errorf("reference %d: free full text %s is not a link in the PDF", e.N, e.FullText)
+			}
+		}
+	}
+	if links == 0 && len(l.Entries) > 100 {
+		t.Errorf("no free full text among %d references to check", len(l.Entries))
+	}
 	for _, want := range []string{l.Handout.Title, l.Handout.Practice, Disclaimer} {
 		if !strings.Contains(flat, pdftest.Squeeze(want)) {
 			t.Errorf("PDF lacks %q", want)
@@ -172,6 +185,7 @@ func handoutSample(arts []*pubmed.Article) []*pubmed.Article {
 }
 
 func TestPDF_EveryReferenceAsItsText(t *testing.T) {
+	pdftest.Require(t)
 	arts := handoutSample(fixtureArticles(t))
 	st := taggedStore(t, arts)
 	if err := st.CreateUser(store.User{Email: ada.Email, PasswordHash: []byte("x"), Practice: "Ada Gut Clinic · Zürich"}); err != nil {

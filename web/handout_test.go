@@ -32,6 +32,7 @@ func fetchPDF(t *testing.T, c *http.Client, srv, path string) (*http.Response, [
 }
 
 func TestHandout_OwnerWritesItClientGetsPageAndPDF(t *testing.T) {
+	pdftest.Require(t)
 	lib := testLibrary(t)
 	srv := newServer(t, lib, Options{Accounts: newAccounts(t, lib, true, "ada@example.org", "bob@example.org"),
 		PracticeName: "  Villi   Demo Practice "}).URL

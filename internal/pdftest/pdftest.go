@@ -32,6 +32,14 @@ func tool(tb testing.TB, name string) string {
 	return ""
 }
 
+// Require skips or fails the test now, before its set-up, when either
+// poppler tool is missing.
+func Require(tb testing.TB) {
+	tb.Helper()
+	tool(tb, "pdftotext")
+	tool(tb, "pdfinfo")
+}
+
 func run(tb testing.TB, name string, pdf []byte, args ...string) string {
 	tb.Helper()
 	path := tool(tb, name)
