@@ -107,7 +107,7 @@ func TestRenderMarkdown_WhatAPractitionerWrites(t *testing.T) {
 	}
 	h := string(got.HTML)
 	for _, want := range []string{
-		"<h1>Why these studies</h1>", "<strong>these</strong>", "<em>first</em>",
+		"<h2>Why these studies</h2>", "<strong>these</strong>", "<em>first</em>",
 		`<a href="https://pubmed.ncbi.nlm.nih.gov/">PubMed</a>`, "<ol>", "Gluten &amp; you",
 		"Zonulin &lt; 5 *not* a cure", `<a href="https://example.org/c.png">chart</a>`,
 	} {
