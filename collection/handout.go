@@ -204,7 +204,8 @@ func safeURL(dest string) bool {
 
 // safeLinks rewrites a parsed document before it is rendered: an image
 // becomes a link to it (its alt text the label), and a link or autolink to
-// anything safeURL refuses becomes its plain text.
+// anything safeURL refuses becomes its plain text. Headings move one level
+// down, since the handout's title is the page's only h1.
 type safeLinks struct{}
 
 func (safeLinks) Transform(doc *ast.Document, r text.Reader, _ parser.Context) {
@@ -212,13 +213,15 @@ func (safeLinks) Transform(doc *ast.Document, r text.Reader, _ parser.Context) {
 	var images, links, autos []ast.Node
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if entering {
-			switch n.(type) {
+			switch n := n.(type) {
 			case *ast.Image:
 				images = append(images, n)
 			case *ast.Link:
 				links = append(links, n)
 			case *ast.AutoLink:
 				autos = append(autos, n)
+			case *ast.Heading:
+				n.Level = min(n.Level+1, 6)
 			}
 		}
 		return ast.WalkContinue, nil
