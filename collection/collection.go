@@ -57,16 +57,20 @@ func cleanName(name string) (string, error) {
 	return name, nil
 }
 
-// cleanNote trims a note, keeps its line breaks, drops other control
-// characters, and checks its length.
-func cleanNote(note string) (string, error) {
-	note = strings.Map(func(r rune) rune {
+// tidyText trims a text a person typed, keeps its line breaks and tabs,
+// and drops other control characters.
+func tidyText(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
 			return r
 		}
 		return -1
-	}, strings.ReplaceAll(note, "\r\n", "\n"))
-	note = strings.TrimSpace(note)
+	}, strings.ReplaceAll(s, "\r\n", "\n")))
+}
+
+// cleanNote tidies a note and checks its length.
+func cleanNote(note string) (string, error) {
+	note = tidyText(note)
 	if n := utf8.RuneCountInString(note); n > MaxNoteChars {
 		return "", fmt.Errorf("%w: a note of %d characters is too long (at most %d)", ErrInvalid, n, MaxNoteChars)
 	}

@@ -14,6 +14,7 @@ import (
 	"villi/cite"
 	"villi/pubmed"
 	"villi/store"
+	"villi/taxonomy"
 )
 
 // ReferenceList is a collection rendered in one citation style: the data of
@@ -25,6 +26,7 @@ type ReferenceList struct {
 	Entries    []Entry
 	Flagged    int // entries with a serious flag (anything but an erratum)
 	Generated  time.Time
+	Handout    Handout
 }
 
 // Entry is one numbered reference.
@@ -45,8 +47,17 @@ type Entry struct {
 	// time; "" when there is none.
 	FullText string
 	// Evidence and Species are the record's taxonomy slugs, for the
-	// badges result lists show; "" when the record is gone.
+	// badges result lists show and the handout's evidence level; "" when
+	// the record is no longer in the library.
 	Evidence, Species string
+}
+
+// EvidenceLabel names the entry's evidence level in full, as article pages do.
+func (e *Entry) EvidenceLabel() string {
+	if e.Evidence == "" {
+		return ""
+	}
+	return taxonomy.EvidenceLabel(e.Evidence)
 }
 
 // Serious reports whether the entry carries a flag other than an erratum.
@@ -93,6 +104,9 @@ func (s *Service) render(c store.Collection, style cite.Style) (*ReferenceList, 
 		return nil, fmt.Errorf("render collection %d: %w", c.ID, err)
 	}
 	l := &ReferenceList{Collection: c, Style: style, StyleName: name, Generated: time.Now().UTC()}
+	if l.Handout, err = s.handout(c); err != nil {
+		return nil, fmt.Errorf("render collection %d: %w", c.ID, err)
+	}
 	for i, it := range c.Items {
 		e := Entry{N: i + 1, PMID: it.PMID, Note: it.Note, Private: it.Private, Added: it.Added}
 		if r, ok := recs[it.PMID]; ok {

@@ -51,10 +51,16 @@ func TestCopyCollection_EveryFieldNewOwnerNoShareLink(t *testing.T) {
 	if _, err := s.SetItemNote(c.ID, 1, "private aside", true); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.SetHandout(c.ID, Handout{Title: "Your thyroid", Intro: "Read *this*.", Closing: "Ask me."}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := s.CreateShareLink(c.ID, time.Now(), time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	orig, _ := s.Collection(c.ID)
+	if orig.Handout.Title == "" {
+		t.Fatal("the handout text was not stored")
+	}
 	dup, err := s.CopyCollection(c.ID, "Bob@example.org", "Copy of Thyroid")
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,18 @@ type Collection struct {
 	Created time.Time        `json:"created"`
 	Updated time.Time        `json:"updated"`
 	Items   []CollectionItem `json:"items"` // in the owner's order
+	// Handout is the text around the references on the print view, the
+	// share page and the PDF; zero until the owner writes some.
+	Handout Handout `json:"handout,omitzero"`
+}
+
+// Handout is what turns a collection's reference list into a handout: a
+// title (the collection's name when empty) and an introduction and closing
+// text in Markdown. Collections stored before it decode with a zero one.
+type Handout struct {
+	Title   string `json:"title,omitempty"`
+	Intro   string `json:"intro,omitempty"`
+	Closing string `json:"closing,omitempty"`
 }
 
 // CollectionItem is one article in a collection.
@@ -217,6 +229,14 @@ func (s *Store) RenameCollection(id uint64, name string) (Collection, error) {
 			return fmt.Errorf("rename collection %d: %q of %s: %w", id, name, c.Owner, ErrExists)
 		}
 		c.Name = name
+		return nil
+	})
+}
+
+// SetHandout replaces collection id's handout text.
+func (s *Store) SetHandout(id uint64, h Handout) (Collection, error) {
+	return s.updateCollection(id, func(_ *bolt.Bucket, c *Collection) error {
+		c.Handout = h
 		return nil
 	})
 }

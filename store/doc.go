@@ -31,11 +31,12 @@
 //	subscriptions                       bucket sequence: last subscription id
 //	└── <id>           → JSON Subscription  e-mail, filters, confirmed, last sent
 //	collections                         bucket sequence: last collection id
-//	└── <id>           → JSON Collection {id, owner, name, items[{pmid, note, added, private}]}
+//	└── <id>           → JSON Collection {id, owner, name, items[{pmid, note, added, private}],
+//	                                    handout{title, intro, closing}}
 //	sendlog
 //	└── <sub id><ISO week> → JSON SendEntry  sending, committing, sent, failed, uncertain, skipped
 //	users
-//	└── <email>        → JSON User      normalised e-mail; bcrypt hash, admin flag
+//	└── <email>        → JSON User      normalised e-mail; bcrypt hash, admin flag, practice name
 //	sessions                            (migration 2)
 //	└── sha256(token)  → JSON Session   the token itself is never stored
 //	notices                             (migration 4)

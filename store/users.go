@@ -30,6 +30,9 @@ type User struct {
 	PasswordHash []byte    `json:"password_hash"`
 	Created      time.Time `json:"created"`
 	Admin        bool      `json:"admin,omitempty"`
+	// Practice is the practice's name their handouts carry; empty means the
+	// site's default (VILLI_PRACTICE_NAME).
+	Practice string `json:"practice,omitempty"`
 }
 
 // NormalizeEmail is the form under which users are stored and looked up.
@@ -87,6 +90,33 @@ func (s *Store) PutUser(u User) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketUsers).Put(k, js)
 	})
+}
+
+// SetPractice replaces the practice name of the user with email, in one
+// transaction, keeping everything else of theirs.
+func (s *Store) SetPractice(email, practice string) (User, error) {
+	var u User
+	k, err := userKey(email)
+	if err != nil {
+		return u, fmt.Errorf("user: %w", ErrNotFound)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		v := b.Get(k)
+		if v == nil {
+			return fmt.Errorf("user %s: %w", k, ErrNotFound)
+		}
+		if err := json.Unmarshal(v, &u); err != nil {
+			return fmt.Errorf("decode user %s: %w", k, err)
+		}
+		u.Practice = practice
+		js, err := json.Marshal(&u)
+		if err != nil {
+			return fmt.Errorf("encode user %s: %w", k, err)
+		}
+		return b.Put(k, js)
+	})
+	return u, err
 }
 
 // User returns the user with email (compared after NormalizeEmail), or an

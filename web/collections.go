@@ -22,6 +22,8 @@ import (
 type collectionsPage struct {
 	layout
 	Collections []store.Collection
+	// Practice is the user's practice name, DefaultPractice the site's.
+	Practice, DefaultPractice string
 }
 
 // collectionPage is collection.html's and print.html's data.
@@ -82,7 +84,13 @@ func (s *server) handleCollections(w http.ResponseWriter, r *http.Request) {
 		s.collectionFailed(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "collections", &collectionsPage{layout: layout{Title: "Collections", TopSearch: true}, Collections: cs})
+	practice, err := s.colls.Practice(r.Context(), user(r))
+	if err != nil {
+		s.collectionFailed(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "collections", &collectionsPage{layout: layout{Title: "Collections", TopSearch: true}, Collections: cs,
+		Practice: practice, DefaultPractice: s.practice})
 }
 
 func (s *server) handleCreateCollection(w http.ResponseWriter, r *http.Request) {
@@ -117,6 +125,7 @@ func (s *server) references(w http.ResponseWriter, r *http.Request) (*collection
 		s.collectionFailed(w, r, err)
 		return nil, false
 	}
+	s.practiceFallback(list)
 	base := collectionURL(id)
 	d := &collectionPage{layout: layout{Title: list.Collection.Name, TopSearch: true}, List: list,
 		Print: base + "/print?style=" + string(style), Back: base, ShareOptions: shareOptions}

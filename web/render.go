@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"villi/account"
+	"villi/collection"
 	"villi/library"
 	"villi/query"
 	"villi/taxonomy"
@@ -33,6 +34,8 @@ func parsePages(static *staticFiles) (*pages, error) {
 		"num":           formatCount,
 		"ago":           ago,
 		"add":           func(a, b int) int { return a + b },
+		"handoutLimits": func() any { return handoutLimits },
+		"disclaimer":    func() string { return collection.Disclaimer },
 		"isoTime":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"dateTime":      func(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04") },
 		// These mark as safe only HTML that its producer documents as safe:
@@ -48,7 +51,7 @@ func parsePages(static *staticFiles) (*pages, error) {
 	for _, name := range [...]string{"home", "search", "article", "article_missing", "error", "login", "collections", "collection", "print", "shared",
 		"subscribe", "subscribe_message", "admin", "digest_preview"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(assets,
-			"templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+			"templates/layout.html", "templates/partials.html", "templates/handout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
 		}

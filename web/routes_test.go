@@ -50,6 +50,8 @@ var writeRoutes = map[string]writeRule{
 	"POST /collections/{id}/share/revoke":        {login: loginAlways},
 	"POST /collections/collect":                  {login: loginAlways},
 	"POST /collections/{id}/duplicate":           {login: loginAlways},
+	"POST /collections/{id}/handout":             {login: loginAlways},
+	"POST /collections/practice":                 {login: loginAlways},
 	"POST /subscribe":                            {login: loginUnlessPublic},
 	"POST " + digest.PathConfirm:                 {login: loginNever},
 	"POST " + digest.PathManage:                  {login: loginNever},

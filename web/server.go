@@ -69,6 +69,9 @@ type Options struct {
 	// library and answers only loopback clients on a private one: its
 	// record and run counts are the library's business.
 	MetricsToken string
+	// PracticeName (VILLI_PRACTICE_NAME) names the practice on the handouts
+	// of users who have not set their own.
+	PracticeName string
 }
 
 // server holds what the handlers share. It is immutable after New except for
@@ -85,6 +88,7 @@ type server struct {
 	queries      []crawler.Query
 	clientIP     func(*http.Request) string
 	metricsToken string
+	practice     string
 	signUps      *ratelimit.Limiter
 	shareOpens   *ratelimit.Limiter
 	crawl        *crawler.Crawler
@@ -115,6 +119,7 @@ func New(opts Options) (http.Handler, error) {
 		queries:      opts.Queries,
 		clientIP:     opts.ClientIP,
 		metricsToken: opts.MetricsToken,
+		practice:     strings.Join(strings.Fields(opts.PracticeName), " "),
 		signUps:      ratelimit.New(signUpEvery, signUpBurst, signUpMaxTracked),
 		shareOpens:   ratelimit.New(shareEvery, shareBurst, shareMaxTracked),
 		crawl:        opts.Crawler,
@@ -233,11 +238,15 @@ func (s *server) routes(mux *routeMux) {
 	mux.Handle("POST /collections/{id}/share/revoke", write(s.handleUnshare))
 	mux.Handle("POST /collections/collect", write(s.handleCollectMany))
 	mux.Handle("POST /collections/{id}/duplicate", write(s.handleDuplicateCollection))
+	mux.Handle("GET /collections/{id}/pdf", write(s.handleCollectionPDF))
+	mux.Handle("POST /collections/{id}/handout", write(s.handleSetHandout))
+	mux.Handle("POST /collections/practice", write(s.handleSetPractice))
 
 	// Share links: the token in the URL is the whole authority, for one
 	// collection's handout and its print view, read-only, without a login.
 	mux.Handle("GET /s/{token}", s.sharedPage(s.handleShared))
 	mux.Handle("GET /s/{token}/print", s.sharedPage(s.handleSharedPrint))
+	mux.Handle("GET /s/{token}/pdf", s.sharedPage(s.handleSharedPDF))
 
 	// Weekly digest. Signing up follows the read rule; the links in mails
 	// carry signed tokens, which are what authorise them, so a subscriber

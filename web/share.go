@@ -72,6 +72,7 @@ func (s *server) sharedReferences(w http.ResponseWriter, r *http.Request) (*coll
 		s.collectionFailed(w, r, err)
 		return nil, false
 	}
+	s.practiceFallback(list)
 	base := collection.ShareURLPath(token)
 	d := &collectionPage{layout: layout{Title: list.Collection.Name, NoIndex: true, Bare: true}, List: list,
 		Print: base + "/print?style=" + string(style), Back: base + "?style=" + string(style)}

@@ -129,6 +129,10 @@ func newPageSet(t *testing.T) pageSet {
 			t.Fatal(err)
 		}
 	}
+	// Handout text, so the pages validate with rendered Markdown in them.
+	if _, err := colls.SetHandout(t.Context(), u, coll.ID, "For you", "## Why\n\nRead **these**:\n\n- one <b>x</b>\n- [two](https://example.org)", "> Ask me."); err != nil {
+		t.Fatal(err)
+	}
 	id := strconv.FormatUint(coll.ID, 10)
 	return pageSet{
 		srv:    srv.URL,

@@ -95,6 +95,7 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		Queries:      queries,
 		Crawler:      crawl,
 		MetricsToken: e.Getenv("VILLI_METRICS_TOKEN"),
+		PracticeName: e.Getenv("VILLI_PRACTICE_NAME"),
 		NextCrawl:    func() time.Time { return sc.Next(schedule.Crawl) },
 	})
 	if err != nil {
