@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -70,7 +71,7 @@ func TestBrowser_ShareLinkInAFreshProfile(t *testing.T) {
 	}
 
 	// Open the handout, then every page a link of it leads to on this site.
-	queue, seen := []string{shareURL}, map[string]bool{}
+	queue, seen, pdfLinks := []string{shareURL}, map[string]bool{}, 0
 	for len(queue) > 0 {
 		page := queue[0]
 		queue = queue[1:]
@@ -108,6 +109,12 @@ func TestBrowser_ShareLinkInAFreshProfile(t *testing.T) {
 				continue
 			}
 			if strings.HasPrefix(h, srv+"/") {
+				if hu.Path == lu.Path+"/pdf" {
+					// The handout's PDF is a download, not a page: fetched
+					// as the client would, without cookies.
+					pdfLinks++
+					continue
+				}
 				if !allowed[hu.Path] {
 					t.Errorf("%s links to %s: a handout leads only to itself and its print view", page, hu.Path)
 					continue
@@ -119,6 +126,16 @@ func TestBrowser_ShareLinkInAFreshProfile(t *testing.T) {
 			if hu.Scheme != "https" || !slices.Contains(shareHosts, hu.Host) {
 				t.Errorf("%s links to %s, not PubMed, PMC or a DOI", page, h)
 			}
+		}
+	}
+	if pdfLinks == 0 {
+		t.Error("no page of the handout links its PDF")
+	} else if res, err := http.Get(shareURL + "/pdf"); err != nil {
+		t.Errorf("GET the handout's PDF: %v", err)
+	} else {
+		res.Body.Close()
+		if ct := res.Header.Get("Content-Type"); res.StatusCode != http.StatusOK || ct != "application/pdf" {
+			t.Errorf("the handout's PDF without a login: %d %s, want 200 application/pdf", res.StatusCode, ct)
 		}
 	}
 	if !seen[shareURL+"/print?style=vancouver"] || len(seen) < 4 {
