@@ -37,8 +37,18 @@ func (t *Taxonomy) tag(s *scanner, a *pubmed.Article) Tags {
 		}
 	}
 	for _, id := range t.mechanisms {
+		// NLM indexes the interventions and exposures a study examines:
+		// where a mechanism has headings and the record is indexed, they
+		// decide, with the title (what the record says it is about);
+		// otherwise salient text does.
 		c := s.blocks[id]
-		if meshHit[id] || c.field[fieldTitle]+c.field[fieldAbstract]+c.field[fieldKeywords] > 0 {
+		var on bool
+		if indexed && t.hasMeSH[id] {
+			on = meshHit[id] || c.field[fieldTitle] > 0
+		} else {
+			on = meshHit[id] || salientMechanism(c)
+		}
+		if on {
 			tags.Mechanisms = append(tags.Mechanisms, t.blocks[id].slug)
 		}
 	}
@@ -67,6 +77,17 @@ func salient(c counts) bool {
 	return c.field[fieldAbstract] >= 2 && c.field[fieldAbstract]-c.listed >= 1
 }
 
+// salientMechanism decides a mechanism from text: named in the title or
+// keywords, in the abstract's objective or conclusion, or at least twice in
+// the abstract outside lists. One passing mention ("the only treatment is a
+// gluten-free diet") is background, not what the study examines.
+func salientMechanism(c counts) bool {
+	if c.field[fieldTitle] > 0 || c.field[fieldKeywords] > 0 || c.key > 0 {
+		return true
+	}
+	return c.field[fieldAbstract]-c.listed >= 2
+}
+
 // matchMeSH returns, per block id, whether one of its mesh rules holds.
 func (t *Taxonomy) matchMeSH(s *scanner, headings []pubmed.MeshHeading) []bool {
 	clear(s.mesh)
@@ -90,7 +111,7 @@ func (t *Taxonomy) matchMeSH(s *scanner, headings []pubmed.MeshHeading) []bool {
 func (t *Taxonomy) markMeSH(s *scanner, h *pubmed.MeshHeading, slots []meshSlot) {
 	for _, sl := range slots {
 		ref := &t.mesh[sl.rule].refs[sl.ref]
-		if ref.qualifier != "" && !hasQualifier(h, ref.qualifier) {
+		if ref.qualifier != "" && !hasQualifier(h, ref.qualifier) || ref.major && !h.IsMajor() {
 			continue
 		}
 		s.mesh[sl.rule] |= 1 << sl.ref

@@ -157,17 +157,58 @@ func TestTag_Mechanisms(t *testing.T) {
 		want []string
 	}{
 		{"zonulin and leaky gut", article("Zonulin and leaky gut", ""), []string{"intestinal-permeability"}},
-		{"lactulose/mannitol test", article("Sugar tests", "The lactulose/mannitol ratio rose."), []string{"intestinal-permeability"}},
+		{"lactulose/mannitol test, repeated", article("Sugar tests", "The lactulose/mannitol ratio rose. The lactulose/mannitol ratio fell after treatment."), []string{"intestinal-permeability"}},
 		{"gluten-free diet and probiotics", article("A gluten-free diet with probiotics", ""), []string{"remove", "rebalance"}},
 		{"glutamine and zinc", article("Glutamine and zinc for the mucosa", ""), []string{"repair"}},
-		{"FMT defined", article("Donor stool", "Fecal microbiota transplantation (FMT) was given. FMT donors were screened."), []string{"rebalance", "microbiome"}},
+		{"FMT defined", article("Donor stool", "Fecal microbiota transplantation (FMT) was given. FMT donors were screened."), []string{"rebalance"}},
 		{"gut-brain axis and sleep", article("Sleep and the gut-brain axis", ""), []string{"regulate"}},
 		{"gluten challenge", article("A gluten challenge after remission", ""), []string{"reintroduce"}},
 		{"microbiome", article("Dysbiosis of the gut microbiota", ""), []string{"microbiome"}},
 		{"oxidative stress is not regulate", article("Oxidative stress in enterocytes", ""), []string{}},
-		{"MeSH descriptors", withMeSH(article("x", ""), "D000069196:Gastrointestinal Microbiome", "D054328:Proton Pump Inhibitors", "Tight Junctions"), []string{"remove", "intestinal-permeability", "microbiome"}},
+		// What a study examines, not what it mentions (issue 13, item 2).
+		{"one passing mention is background",
+			article("Bone density in adults with celiac disease", "The only treatment of celiac disease is a gluten-free diet. Bone density was measured in 80 adults."),
+			[]string{}},
+		{"a mention in the aim counts",
+			article("Bone density in adults with celiac disease", "Bone loss is common. We aimed to assess whether a gluten-free diet restores bone density. Density was measured in 80 adults."),
+			[]string{"remove"}},
+		{"a mention in a conclusions section counts",
+			&pubmed.Article{PMID: 1, Title: "Symptoms in irritable bowel syndrome", Abstract: []pubmed.AbstractSection{
+				{Category: "METHODS", Text: "Symptoms were scored in 60 adults."},
+				{Category: "CONCLUSIONS", Text: "Probiotic supplementation may help some patients."}}},
+			[]string{"rebalance"}},
+		{"the same mention in methods does not",
+			&pubmed.Article{PMID: 1, Title: "Symptoms in irritable bowel syndrome", Abstract: []pubmed.AbstractSection{
+				{Category: "METHODS", Text: "Symptoms were scored in 60 adults; none took probiotics."},
+				{Category: "CONCLUSIONS", Text: "Symptoms were stable."}}},
+			[]string{}},
+		{"GFD after its definition counts as a repeat",
+			article("Bone density in adults", "Adults on a gluten-free diet (GFD) were studied. Bone density rose on the GFD."),
+			[]string{"remove"}},
+		{"inulin as a permeability probe is not rebalance",
+			article("Intestinal permeability in Crohn's disease", "Permeability was measured by FITC-inulin and mannitol. FITC-inulin recovery was higher in patients."),
+			[]string{"intestinal-permeability"}},
+		{"food allergy without avoidance is not remove",
+			article("Food allergy and eosinophils", "Food allergy affects children. Food allergy was confirmed by skin prick test."),
+			[]string{}},
+		{"an elimination diet for food allergy is",
+			article("Food allergy in children", "Food allergy affects children. Symptoms resolved on a diet avoiding the food allergen."),
+			[]string{"remove"}},
+		{"MeSH descriptors", withMeSH(article("x", ""), "D000069196:Gastrointestinal Microbiome", "D054328:Proton Pump Inhibitors", "Tight Junctions"), []string{"intestinal-permeability", "microbiome"}},
+		{"a gliadin lab study indexed with Glutens is not remove",
+			withMeSH(article("Gliadin peptides activate T cells", "Gliadin peptides were added to cultured cells of patients on a gluten-free diet."), "Glutens", "Gliadin", "Celiac Disease"),
+			[]string{}},
+		{"Diet, Gluten-Free indexes remove", withMeSH(article("Bone density in adults", ""), "Diet, Gluten-Free", "Celiac Disease"), []string{"remove"}},
+		{"an indexed record's title still counts", withMeSH(article("A gluten-free diet in adults", ""), "Celiac Disease"), []string{"remove"}},
 	}
 	tx := Default()
+	ppiMajor := withMeSH(article("x", ""), "D054328:Proton Pump Inhibitors")
+	ppiMajor.MeSH[0].Major = true
+	tests = append(tests, struct {
+		name string
+		a    *pubmed.Article
+		want []string
+	}{"PPIs as a major topic index remove", ppiMajor, []string{"remove"}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := tx.Tag(tt.a).Mechanisms
