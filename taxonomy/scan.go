@@ -46,7 +46,11 @@ type scanner struct {
 	denied  []bool   // per block: one of its "not" phrases occurs
 	mesh    []uint32 // satisfied refs per mesh rule
 	meshHit []bool   // per block
-	secs    []int32  // first token of each abstract section, and the end
+	// Per mesh rule, its refs matched by a major-topic heading; per block,
+	// whether a rule that holds has one (the record's focus).
+	majorRefs []uint32
+	meshMajor []bool
+	secs      []int32 // first token of each abstract section, and the end
 }
 
 // abbrDef records that an abbreviation is defined in the text, for a block
@@ -69,6 +73,9 @@ func (t *Taxonomy) newScanner() *scanner {
 		denied:  make([]bool, len(t.blocks)),
 		mesh:    make([]uint32, len(t.mesh)),
 		meshHit: make([]bool, len(t.blocks)),
+		// Focus reads them for records without MeSH too.
+		majorRefs: make([]uint32, len(t.mesh)),
+		meshMajor: make([]bool, len(t.blocks)),
 	}
 }
 

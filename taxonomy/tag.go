@@ -21,7 +21,10 @@ func (t *Taxonomy) tag(s *scanner, a *pubmed.Article) Tags {
 	t.scanText(s, a)
 	meshHit := t.matchMeSH(s, a.MeSH)
 
-	tags := Tags{Conditions: []string{}, Mechanisms: []string{}}
+	tags := Tags{Conditions: []string{}, Mechanisms: []string{}, Focus: Focus{Conditions: []string{}, Mechanisms: []string{}}}
+	// The focus: a condition or mechanism NLM gave as a major topic, or one
+	// the title names, is what the record is about.
+	focus := func(id int) bool { return s.meshMajor[id] || s.blocks[id].field[fieldTitle] > 0 }
 	indexed := len(a.MeSH) > 0
 	for _, id := range t.conditions {
 		// NLM's indexing is authoritative where it exists: a MeSH-indexed
@@ -34,6 +37,9 @@ func (t *Taxonomy) tag(s *scanner, a *pubmed.Article) Tags {
 		}
 		if on {
 			tags.Conditions = append(tags.Conditions, t.blocks[id].slug)
+			if focus(id) {
+				tags.Focus.Conditions = append(tags.Focus.Conditions, t.blocks[id].slug)
+			}
 		}
 	}
 	for _, id := range t.mechanisms {
@@ -50,6 +56,9 @@ func (t *Taxonomy) tag(s *scanner, a *pubmed.Article) Tags {
 		}
 		if on {
 			tags.Mechanisms = append(tags.Mechanisms, t.blocks[id].slug)
+			if focus(id) {
+				tags.Focus.Mechanisms = append(tags.Focus.Mechanisms, t.blocks[id].slug)
+			}
 		}
 	}
 	sp := t.species(s, meshHit, indexed)
@@ -91,6 +100,7 @@ func salientMechanism(c counts) bool {
 // matchMeSH returns, per block id, whether one of its mesh rules holds.
 func (t *Taxonomy) matchMeSH(s *scanner, headings []pubmed.MeshHeading) []bool {
 	clear(s.mesh)
+	clear(s.majorRefs)
 	for i := range headings {
 		h := &headings[i]
 		if h.DescriptorUI != "" {
@@ -100,9 +110,11 @@ func (t *Taxonomy) matchMeSH(s *scanner, headings []pubmed.MeshHeading) []bool {
 	}
 	out := s.meshHit[:len(t.blocks)]
 	clear(out)
+	clear(s.meshMajor)
 	for i, r := range t.mesh {
 		if s.mesh[i] == 1<<len(r.refs)-1 {
 			out[r.block] = true
+			s.meshMajor[r.block] = s.meshMajor[r.block] || s.majorRefs[i] != 0
 		}
 	}
 	return out
@@ -115,6 +127,9 @@ func (t *Taxonomy) markMeSH(s *scanner, h *pubmed.MeshHeading, slots []meshSlot)
 			continue
 		}
 		s.mesh[sl.rule] |= 1 << sl.ref
+		if h.IsMajor() {
+			s.majorRefs[sl.rule] |= 1 << sl.ref
+		}
 	}
 }
 

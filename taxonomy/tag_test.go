@@ -290,7 +290,7 @@ func TestTag_EmptyArticleGivesEmptySlicesNotNull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"conditions":[],"mechanisms":[],"evidence":"other","species":"unknown"}`
+	want := `{"conditions":[],"mechanisms":[],"evidence":"other","species":"unknown","focus":{"conditions":[],"mechanisms":[]}}`
 	if string(b) != want {
 		t.Errorf("json = %s, want %s", b, want)
 	}
@@ -320,7 +320,8 @@ func TestTag_IsDeterministicAndConcurrencySafe(t *testing.T) {
 
 func equalTags(a, b Tags) bool {
 	return slices.Equal(a.Conditions, b.Conditions) && slices.Equal(a.Mechanisms, b.Mechanisms) &&
-		a.Evidence == b.Evidence && a.Species == b.Species
+		a.Evidence == b.Evidence && a.Species == b.Species &&
+		slices.Equal(a.Focus.Conditions, b.Focus.Conditions) && slices.Equal(a.Focus.Mechanisms, b.Focus.Mechanisms)
 }
 
 // TestTag_RealRecords tags hand-picked real PubMed records from the shared
@@ -384,4 +385,60 @@ func TestTag_RealRecords(t *testing.T) {
 func readRecord(t *testing.T, rel string, pmid uint64) *pubmed.Article {
 	t.Helper()
 	return pubmedtest.Article(t, fixture.Path(t, rel), pmid)
+}
+
+// TestTag_Focus: a condition or mechanism is the record's focus where NLM
+// gave it as a major topic or the title names it; the rest are mentions
+// (issue 13, item 4).
+func TestTag_Focus(t *testing.T) {
+	major := func(a *pubmed.Article, names ...string) *pubmed.Article {
+		for i := range a.MeSH {
+			if slices.Contains(names, a.MeSH[i].DescriptorName) {
+				a.MeSH[i].Major = true
+			}
+		}
+		return a
+	}
+	tests := []struct {
+		name                 string
+		a                    *pubmed.Article
+		conds, mechs         []string
+		focusCond, focusMech []string
+	}{
+		{"a minor heading is a mention: Crohn's on a paper about air embolism",
+			major(withMeSH(article("Air embolism during endoscopy", "A patient with Crohn's disease had an air embolism."), "Embolism, Air", "Crohn Disease", "Endoscopy"), "Embolism, Air"),
+			[]string{"ibd"}, []string{}, []string{}, []string{}},
+		{"a major heading is the focus",
+			major(withMeSH(article("Outcomes in adults", ""), "Celiac Disease", "Diet, Gluten-Free", "Crohn Disease"), "Celiac Disease", "Diet, Gluten-Free"),
+			[]string{"celiac", "ibd"}, []string{"remove"}, []string{"celiac"}, []string{"remove"}},
+		{"a major qualifier makes the heading major",
+			func() *pubmed.Article {
+				a := withMeSH(article("Outcomes", ""), "Celiac Disease")
+				a.MeSH[0].Qualifiers = []pubmed.Qualifier{{Name: "diet therapy", Major: true}}
+				return a
+			}(),
+			[]string{"celiac"}, []string{}, []string{"celiac"}, []string{}},
+		{"an indexed record's title names its focus",
+			withMeSH(article("Celiac disease in adults", ""), "Celiac Disease"),
+			[]string{"celiac"}, []string{}, []string{"celiac"}, []string{}},
+		{"without MeSH the title decides the focus, the abstract gives mentions",
+			article("Probiotics in celiac disease", "Celiac disease and Crohn's disease were compared. Crohn's disease patients had more probiotic use. We conclude that the gluten-free diet matters."),
+			[]string{"celiac", "ibd"}, []string{"remove", "rebalance"}, []string{"celiac"}, []string{"rebalance"}},
+	}
+	tx := Default()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tx.Tag(tt.a)
+			if !slices.Equal(got.Conditions, tt.conds) || !slices.Equal(got.Mechanisms, tt.mechs) {
+				t.Errorf("tags = %q %q, want %q %q", got.Conditions, got.Mechanisms, tt.conds, tt.mechs)
+			}
+			if !slices.Equal(got.Focus.Conditions, tt.focusCond) || !slices.Equal(got.Focus.Mechanisms, tt.focusMech) {
+				t.Errorf("focus = %q %q, want %q %q", got.Focus.Conditions, got.Focus.Mechanisms, tt.focusCond, tt.focusMech)
+			}
+			mc, mm := got.Mentions()
+			if len(mc)+len(tt.focusCond) != len(got.Conditions) || len(mm)+len(tt.focusMech) != len(got.Mechanisms) {
+				t.Errorf("mentions %q %q do not complete focus %q %q to the tags", mc, mm, tt.focusCond, tt.focusMech)
+			}
+		})
+	}
 }

@@ -27,16 +27,20 @@ type articlePage struct {
 	Published    string // the journal issue: "2015 Mar;64(3):123-30"
 	MeSH         []meshView
 	Links        []outLink
-	Conditions   []link
-	Mechanisms   []link
-	Evidence     link
-	Species      string
-	Citations    []citation
-	Exports      []link
-	Similar      []hitView
-	Retraction   *link       // the retraction notice, when retracted
-	FullText     string      // the free full text at PMC; "" when none or embargoed
-	Meta         []cite.Meta // citation_* tags for Zotero and Google Scholar
+	// Conditions and Mechanisms are the record's focus (what it is about);
+	// MentionedConditions and MentionedMechanisms the rest of its tags.
+	Conditions          []link
+	Mechanisms          []link
+	MentionedConditions []link
+	MentionedMechanisms []link
+	Evidence            link
+	Species             string
+	Citations           []citation
+	Exports             []link
+	Similar             []hitView
+	Retraction          *link       // the retraction notice, when retracted
+	FullText            string      // the free full text at PMC; "" when none or embargoed
+	Meta                []cite.Meta // citation_* tags for Zotero and Google Scholar
 	// Retracted says by whom, when and why, from PubMed and Retraction
 	// Watch together; nil when not retracted.
 	Retracted   *pubmed.Retraction
@@ -149,12 +153,9 @@ func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	d.Links = articleLinks(a)
 	d.FullText = a.FreeFullText(time.Now())
 	d.Meta = cite.MetaTags(a, d.FullText)
-	for _, c := range rec.Tags.Conditions {
-		d.Conditions = append(d.Conditions, link{Label: s.label(fieldCondition, c), URL: searchParams{Conditions: []string{c}}.url("/search")})
-	}
-	for _, m := range rec.Tags.Mechanisms {
-		d.Mechanisms = append(d.Mechanisms, link{Label: s.label(fieldTopic, m), URL: searchParams{Mechanisms: []string{m}}.url("/search")})
-	}
+	d.Conditions, d.Mechanisms = s.tagLinks(rec.Tags.Focus.Conditions, rec.Tags.Focus.Mechanisms, true)
+	mc, mm := rec.Tags.Mentions()
+	d.MentionedConditions, d.MentionedMechanisms = s.tagLinks(mc, mm, false)
 	d.Evidence = link{Label: taxonomy.EvidenceLabel(rec.Tags.Evidence), URL: searchParams{Evidence: []string{rec.Tags.Evidence}}.url("/search")}
 	d.Species = taxonomy.SpeciesLabel(rec.Tags.Species)
 	for _, st := range cite.Styles {
