@@ -32,6 +32,9 @@ func TestRetag_MovesRecordsTaggedByThePreviousRulesToTheNewOnes(t *testing.T) {
 		27908551: {Conditions: []string{"ibd"}, Mechanisms: []string{}, Evidence: "meta-analysis", Species: "human"},
 		8602182:  {Conditions: []string{"celiac"}, Mechanisms: []string{"remove"}, Evidence: "other", Species: "human"},
 		9989255:  {Conditions: []string{"celiac"}, Mechanisms: []string{"remove"}, Evidence: "other", Species: "human"},
+		// Tagged alike by both versions but for the focus, which the
+		// previous version did not store: retag must still move it.
+		23094605: {Conditions: []string{"celiac", "ibd"}, Mechanisms: []string{"rebalance", "microbiome"}, Evidence: "review", Species: "human"},
 	}
 	want := map[uint64][2]string{
 		26110358: {"commentary", "human"},
@@ -39,6 +42,7 @@ func TestRetag_MovesRecordsTaggedByThePreviousRulesToTheNewOnes(t *testing.T) {
 		27908551: {"commentary", "human"},
 		8602182:  {"observational", "human"},
 		9989255:  {"in-vitro", "unknown"},
+		23094605: {"review", "human"},
 	}
 	var items []pubmed.Item
 	for _, it := range pubmedtest.Items(t, filepath.Join(fixture.Topical(t), "gut-diet-topics.xml")) {
@@ -116,6 +120,7 @@ func TestRetag_MovesRecordsTaggedByThePreviousRulesToTheNewOnes(t *testing.T) {
 		27908551: {{"ibd"}, {}},
 		8602182:  {{"celiac"}, {}},
 		9989255:  {{"celiac"}, {}},
+		23094605: {{"ibd"}, {"microbiome"}},
 	}
 	for _, r := range recs {
 		w := wantFocus[r.Article.PMID]
