@@ -19,13 +19,16 @@ const MaxEntrezAge = 30 * 24 * time.Hour
 
 // Study is one article in a digest.
 type Study struct {
-	PMID        uint64
-	Title       string
-	Journal     string
-	Year        int
-	Evidence    string // slug
-	Species     string // slug
-	Conditions  []string
+	PMID       uint64
+	Title      string
+	Journal    string
+	Year       int
+	Evidence   string // slug
+	Species    string // slug
+	Conditions []string
+	// Focus is the conditions the record is about (taxonomy.Focus): the
+	// digest heads it under one of them, not under one it only mentions.
+	Focus       []string
 	KeySentence string
 	Retracted   bool
 	ArticleURL  string // the villi article page
@@ -132,8 +135,10 @@ func (s *Service) selectItems(ctx context.Context, sub *store.Subscription, sinc
 }
 
 // group puts each item under the first of the subscriber's conditions it
-// has (every condition of the table when she follows none), in table order,
-// keeping the search's order within a group.
+// is about (its focus; every condition of the table when she follows none),
+// in table order, keeping the search's order within a group. A record that
+// only mentions them (Crohn's disease as a minor heading of a paper on air
+// embolism) goes under "Other studies".
 func (s *Service) group(sub *store.Subscription, items []Study, since, until time.Time) []Group {
 	var order []taxonomy.Term
 	for _, t := range s.lib.Taxonomy().Conditions() {
@@ -146,7 +151,7 @@ func (s *Service) group(sub *store.Subscription, items []Study, since, until tim
 	for _, it := range items {
 		var g *Group
 		for _, t := range order {
-			if slices.Contains(it.Conditions, t.Slug) {
+			if slices.Contains(it.Focus, t.Slug) {
 				if g = byCond[t.Slug]; g == nil {
 					g = &Group{Condition: t.Slug, Label: t.Label}
 					byCond[t.Slug] = g
@@ -184,7 +189,8 @@ func (s *Service) group(sub *store.Subscription, items []Study, since, until tim
 
 // searchURL is the UI search for a subscription's filters over the records
 // added in the digest window (since, until], narrowed to one condition when
-// cond is set: "See all N" must open those N, not every match ever stored.
+// cond is set (to the records about it, as the group holds): "See all N"
+// must open those N, not every match ever stored.
 func (s *Service) searchURL(sub *store.Subscription, cond string, since, until time.Time) string {
 	req := s.request(sub)
 	v := url.Values{}
@@ -192,7 +198,9 @@ func (s *Service) searchURL(sub *store.Subscription, cond string, since, until t
 		v.Set("q", sub.Query)
 	}
 	if cond != "" {
+		// The group holds the records about cond (their focus).
 		v.Set("condition", cond)
+		v.Set("focus", "1")
 	} else {
 		v["condition"] = req.Conditions
 	}
@@ -218,6 +226,7 @@ func (s *Service) item(rec *store.Record, freeAt time.Time) Study {
 		Evidence:    rec.Tags.Evidence,
 		Species:     rec.Tags.Species,
 		Conditions:  rec.Tags.Conditions,
+		Focus:       rec.Tags.Focus.Conditions,
 		KeySentence: KeySentence(a),
 		Retracted:   a.IsRetracted(),
 		ArticleURL:  s.cfg.BaseURL + "/articles/" + strconv.FormatUint(a.PMID, 10),

@@ -168,6 +168,10 @@ func filterKey(r *Request) string {
 		b.WriteString(strings.Join(slices.Compact(vs), "\x01"))
 		b.WriteByte(0)
 	}
+	if r.Focus {
+		b.WriteString("focus")
+	}
+	b.WriteByte(0)
 	set(r.Conditions, false)
 	set(r.Mechanisms, false)
 	set(r.Evidence, false)

@@ -28,12 +28,13 @@ const FreeFullTextValue = "pmc"
 // facets return every value present.
 const MaxJournals = 50
 
-// facets counts the facet values of the hits from the doc table: one
+// facets counts the facet values of the hits from the doc table (the focus
+// conditions and mechanisms in place of all of them when focus is set): one
 // popcount per category value, one pass over the hits for years and
 // journals. Facets are sorted by count then value, except evidence
 // (strongest first) and year (chronological). Only values present are
 // listed.
-func (t *table) facets(d *docs, hits bitset, freeAt time.Time) map[string][]FacetCount {
+func (t *table) facets(d *docs, hits bitset, freeAt time.Time, focus bool) map[string][]FacetCount {
 	d.mu.RLock()
 	var catNames [numCats][]string
 	for c := range catNames {
@@ -47,6 +48,11 @@ func (t *table) facets(d *docs, hits bitset, freeAt time.Time) map[string][]Face
 		FacetSpecies: {}, FacetYear: {}, FacetJournal: {},
 	}
 	for c, bs := range t.cats {
+		// Under Focus the condition and mechanism facets count the focus.
+		isFocus := cat(c) == catFocusCondition || cat(c) == catFocusMechanism
+		if isFocus != focus && (isFocus || cat(c) == catCondition || cat(c) == catMechanism) {
+			continue
+		}
 		name := catFacet[c]
 		for id, b := range bs {
 			if id == 0 || id >= len(catNames[c]) {

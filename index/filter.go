@@ -38,8 +38,13 @@ func (t *table) filter(d *docs, r *Request) bitset {
 			and(u)
 		}
 	}
-	anyOf(catCondition, r.Conditions)
-	anyOf(catMechanism, r.Mechanisms)
+	if r.Focus {
+		anyOf(catFocusCondition, r.Conditions)
+		anyOf(catFocusMechanism, r.Mechanisms)
+	} else {
+		anyOf(catCondition, r.Conditions)
+		anyOf(catMechanism, r.Mechanisms)
+	}
 	anyOf(catEvidence, r.Evidence)
 	anyOf(catSpecies, r.Species)
 

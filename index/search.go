@@ -51,8 +51,12 @@ type Request struct {
 	// value of the journal facet), case-insensitive.
 	Conditions, Mechanisms, Evidence, Species []string
 	Journals                                  []string
-	From, To                                  int // publication year range, inclusive; 0 = open
-	ExcludeRetracted                          bool
+	// Focus makes the Conditions and Mechanisms filters, and their facets,
+	// match a record's focus (what it is about) rather than every
+	// condition and mechanism it is tagged with, mentions included.
+	Focus            bool
+	From, To         int // publication year range, inclusive; 0 = open
+	ExcludeRetracted bool
 	// FreeFullText keeps records whose PMC copy is free to read at FreeAt
 	// (pubmed.Article.FreeFullText); the facet of that name counts them.
 	FreeFullText bool
@@ -311,7 +315,7 @@ func (ix *Index) run(ctx context.Context, bi bleve.Index, d *docs, p *plan) (*Re
 		out.Next = tab.cursor(p.keys, last, scores[last])
 	}
 	if p.r.Facets {
-		out.Facets = tab.facets(d, hits, p.r.FreeAt)
+		out.Facets = tab.facets(d, hits, p.r.FreeAt, p.r.Focus)
 	}
 	return out, nil
 }

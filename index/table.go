@@ -33,11 +33,17 @@ const (
 	catMechanism
 	catEvidence
 	catSpecies
+	// The focus of a record (taxonomy.Focus): the conditions and mechanisms
+	// it is about. Request.Focus filters and counts them in place of
+	// catCondition and catMechanism.
+	catFocusCondition
+	catFocusMechanism
 	numCats
 )
 
-// catFacet names the facet of each cat.
-var catFacet = [numCats]string{FacetConditions, FacetMechanisms, FacetEvidence, FacetSpecies}
+// catFacet names the facet of each cat; the focus cats count under the
+// names of the cats they stand in for.
+var catFacet = [numCats]string{FacetConditions, FacetMechanisms, FacetEvidence, FacetSpecies, FacetConditions, FacetMechanisms}
 
 // noAdded marks rows whose record has no Added time.
 const noAdded = math.MinInt64
@@ -325,7 +331,7 @@ func (b *tableBuilder) resolve(term string) (termAction, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch prefix {
-	case tCondition, tMechanism, tEvidence, tSpecies:
+	case tCondition, tMechanism, tEvidence, tSpecies, tFocusCondition, tFocusMechanism:
 		a.cat = catOfPrefix(prefix)
 		a.id = d.cats[a.cat].intern(val)
 		a.rank = uint8(taxonomy.EvidenceRank(val))
@@ -366,6 +372,10 @@ func catOfPrefix(prefix string) cat {
 		return catMechanism
 	case tEvidence:
 		return catEvidence
+	case tFocusCondition:
+		return catFocusCondition
+	case tFocusMechanism:
+		return catFocusMechanism
 	}
 	return catSpecies
 }
@@ -374,7 +384,7 @@ func catOfPrefix(prefix string) cat {
 func (b *tableBuilder) apply(a *termAction, row int32) {
 	t := b.t
 	switch string(a.kind) {
-	case tCondition, tMechanism, tEvidence, tSpecies:
+	case tCondition, tMechanism, tEvidence, tSpecies, tFocusCondition, tFocusMechanism:
 		b.catBits(a.cat, a.id, row).set(row)
 		if a.cat == catEvidence {
 			t.evRank[row] = a.rank

@@ -24,13 +24,16 @@ const (
 	tMechanism = "m"
 	tEvidence  = "e"
 	tSpecies   = "s"
-	tYear      = "y"
-	tJournal   = "j" // display name
-	tTA        = "t" // a lower-case journal name (the journal filter)
-	tPubDate   = "d" // Unix ns
-	tAdded     = "a" // Unix ns
-	tRetracted = "r"
-	tFree      = "f" // Unix ns from which the PMC copy is free to read
+	// A record's focus (taxonomy.Focus).
+	tFocusCondition = "C"
+	tFocusMechanism = "M"
+	tYear           = "y"
+	tJournal        = "j" // display name
+	tTA             = "t" // a lower-case journal name (the journal filter)
+	tPubDate        = "d" // Unix ns
+	tAdded          = "a" // Unix ns
+	tRetracted      = "r"
+	tFree           = "f" // Unix ns from which the PMC copy is free to read
 )
 
 // taSep joins a record's journal names in its tTA term.
@@ -51,6 +54,12 @@ func tableTerms(rec *store.Record) []string {
 	}
 	for _, m := range t.Mechanisms {
 		add(tMechanism, m)
+	}
+	for _, c := range t.Focus.Conditions {
+		add(tFocusCondition, c)
+	}
+	for _, m := range t.Focus.Mechanisms {
+		add(tFocusMechanism, m)
 	}
 	add(tEvidence, t.Evidence)
 	add(tSpecies, t.Species)

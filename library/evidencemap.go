@@ -28,11 +28,12 @@ type EvidenceMap struct {
 // MapRow is one condition's row of the evidence map.
 type MapRow struct {
 	Condition string // slug
-	Count     int    // records tagged with the condition
+	Count     int    // records about the condition (its focus)
 	Cells     []MapCell
 }
 
-// MapCell is one condition × mechanism search: how many records, how dense
+// MapCell is one condition × mechanism search over the records' focus: how
+// many records are about both, how dense
 // that is relative to the busiest cell (Heat 0–5), and the strongest
 // evidence level among them ("" for an empty cell).
 type MapCell struct {
@@ -88,7 +89,10 @@ func (l *Library) buildEvidenceMap(ctx context.Context) (*EvidenceMap, error) {
 	}
 	most := 0
 	for _, cond := range l.tax.Conditions() {
-		res, err := l.ix.Search(ctx, index.Request{Conditions: []string{cond.Slug}, Size: 1, Facets: true})
+		// The map counts what records are about (their focus): a
+		// celiac record that mentions gluten in passing is no celiac ×
+		// remove study.
+		res, err := l.ix.Search(ctx, index.Request{Conditions: []string{cond.Slug}, Focus: true, Size: 1, Facets: true})
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +105,7 @@ func (l *Library) buildEvidenceMap(ctx context.Context) (*EvidenceMap, error) {
 			cell := MapCell{Mechanism: mech.Slug, Count: counts[mech.Slug]}
 			if cell.Count > 0 {
 				top, err := l.Search(ctx, index.Request{Conditions: []string{cond.Slug}, Mechanisms: []string{mech.Slug},
-					Sort: index.SortEvidence, Size: 1})
+					Focus: true, Sort: index.SortEvidence, Size: 1})
 				if err != nil {
 					return nil, err
 				}

@@ -3,6 +3,7 @@ package library
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"villi/internal/fixture"
@@ -16,7 +17,10 @@ import (
 // b22966c14056) is moved to the current ones by Retag, store and index
 // alike: the letters no longer count as a trial or a meta-analysis, the
 // case-control study is observational, and the Caco-2 study is cell work
-// of no species.
+// of no species. The previous version stored no focus and gave "remove" to
+// any record naming gluten: after Retag the gliadin lab study and the
+// bleeding study are not remove, and every record has its focus, which the
+// index's Focus filter finds.
 func TestRetag_MovesRecordsTaggedByThePreviousRulesToTheNewOnes(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -28,6 +32,9 @@ func TestRetag_MovesRecordsTaggedByThePreviousRulesToTheNewOnes(t *testing.T) {
 		27908551: {Conditions: []string{"ibd"}, Mechanisms: []string{}, Evidence: "meta-analysis", Species: "human"},
 		8602182:  {Conditions: []string{"celiac"}, Mechanisms: []string{"remove"}, Evidence: "other", Species: "human"},
 		9989255:  {Conditions: []string{"celiac"}, Mechanisms: []string{"remove"}, Evidence: "other", Species: "human"},
+		// Tagged alike by both versions but for the focus, which the
+		// previous version did not store: retag must still move it.
+		23094605: {Conditions: []string{"celiac", "ibd"}, Mechanisms: []string{"rebalance", "microbiome"}, Evidence: "review", Species: "human"},
 	}
 	want := map[uint64][2]string{
 		26110358: {"commentary", "human"},
@@ -35,6 +42,7 @@ func TestRetag_MovesRecordsTaggedByThePreviousRulesToTheNewOnes(t *testing.T) {
 		27908551: {"commentary", "human"},
 		8602182:  {"observational", "human"},
 		9989255:  {"in-vitro", "unknown"},
+		23094605: {"review", "human"},
 	}
 	var items []pubmed.Item
 	for _, it := range pubmedtest.Items(t, filepath.Join(fixture.Topical(t), "gut-diet-topics.xml")) {
@@ -70,6 +78,9 @@ func TestRetag_MovesRecordsTaggedByThePreviousRulesToTheNewOnes(t *testing.T) {
 	if stale, err := lib.TaxonomyStale(); err != nil || !stale {
 		t.Fatalf("TaxonomyStale = %v, %v; want true: the table's version changed", stale, err)
 	}
+	if got := focusHits(t, lib, "celiac"); len(got) != 0 {
+		t.Fatalf("before retag, the focus filter finds %v about celiac; the previous version stored no focus", got)
+	}
 	if got := evidenceHits(t, lib, "rct", "meta-analysis"); len(got) != 3 {
 		t.Fatalf("before retag, the index finds %v as rct or meta-analysis; want the three letters", got)
 	}
@@ -103,7 +114,43 @@ func TestRetag_MovesRecordsTaggedByThePreviousRulesToTheNewOnes(t *testing.T) {
 	if stale, err := lib.TaxonomyStale(); err != nil || stale {
 		t.Errorf("TaxonomyStale after retag = %v, %v; want false", stale, err)
 	}
+	wantFocus := map[uint64][2][]string{ // focus conditions, mechanisms
+		26110358: {{"ibd"}, {}},
+		21749983: {{"ibd"}, {"rebalance"}},
+		27908551: {{"ibd"}, {}},
+		8602182:  {{"celiac"}, {}},
+		9989255:  {{"celiac"}, {}},
+		23094605: {{"ibd"}, {"microbiome"}},
+	}
+	for _, r := range recs {
+		w := wantFocus[r.Article.PMID]
+		if !slices.Equal(r.Tags.Focus.Conditions, w[0]) || !slices.Equal(r.Tags.Focus.Mechanisms, w[1]) {
+			t.Errorf("%d after retag: focus %q %q, want %q %q", r.Article.PMID, r.Tags.Focus.Conditions, r.Tags.Focus.Mechanisms, w[0], w[1])
+		}
+		if slices.Contains(r.Tags.Mechanisms, "remove") {
+			t.Errorf("%d %q after retag: still remove (%q)", r.Article.PMID, r.Article.Title, r.Tags.Mechanisms)
+		}
+	}
+	if got := focusHits(t, lib, "celiac"); !slices.Equal(got, []uint64{8602182, 9989255}) {
+		t.Errorf("after retag, the focus filter finds %v about celiac, want [8602182 9989255]", got)
+	}
 	assertConsistent(t, lib)
+}
+
+// focusHits returns, in PMID order, the records whose focus is one of the
+// conditions.
+func focusHits(t *testing.T, lib *Library, conds ...string) []uint64 {
+	t.Helper()
+	res, err := lib.Search(context.Background(), Request{Conditions: conds, Focus: true, Size: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []uint64
+	for _, h := range res.Hits {
+		out = append(out, h.PMID)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func evidenceHits(t *testing.T, lib *Library, levels ...string) []uint64 {

@@ -84,8 +84,11 @@ func (l *Library) catchUp(ctx context.Context) error {
 }
 
 func sameTags(a, b taxonomy.Tags) bool {
+	// Focus counts: a record stored before focus existed has none, and
+	// retag must give it one.
 	return a.Evidence == b.Evidence && a.Species == b.Species &&
-		slices.Equal(a.Conditions, b.Conditions) && slices.Equal(a.Mechanisms, b.Mechanisms)
+		slices.Equal(a.Conditions, b.Conditions) && slices.Equal(a.Mechanisms, b.Mechanisms) &&
+		slices.Equal(a.Focus.Conditions, b.Focus.Conditions) && slices.Equal(a.Focus.Mechanisms, b.Focus.Mechanisms)
 }
 
 func sameJSON(a, b *pubmed.Article) bool {

@@ -9,6 +9,7 @@ import (
 
 	"villi/index"
 	"villi/store"
+	"villi/taxonomy"
 )
 
 // The search contract in the library's own names, so that the CLI, the web
@@ -73,10 +74,13 @@ type Hit struct {
 	Conditions []string `json:"conditions"`
 	Mechanisms []string `json:"mechanisms"`
 	// Topics repeats Mechanisms under the name the API contract (CONTRACTS.md) uses.
-	Topics    []string `json:"topics"`
-	Evidence  string   `json:"evidence"`
-	Species   string   `json:"species"`
-	Retracted bool     `json:"retracted"`
+	Topics   []string `json:"topics"`
+	Evidence string   `json:"evidence"`
+	Species  string   `json:"species"`
+	// Focus is the part of Conditions and Mechanisms the record is about;
+	// the rest are mentions.
+	Focus     taxonomy.Focus `json:"focus"`
+	Retracted bool           `json:"retracted"`
 	// FreeFullText is set when the record's PMC copy is free to read
 	// (pubmed.Article.FreeFullText); FullTextURL is its address.
 	FreeFullText bool   `json:"free_full_text"`
@@ -165,6 +169,7 @@ func newHit(rec *store.Record, h index.Hit, freeAt time.Time) Hit {
 		Topics:       nonNil(rec.Tags.Mechanisms),
 		Evidence:     rec.Tags.Evidence,
 		Species:      rec.Tags.Species,
+		Focus:        taxonomy.Focus{Conditions: nonNil(rec.Tags.Focus.Conditions), Mechanisms: nonNil(rec.Tags.Focus.Mechanisms)},
 		Retracted:    a.IsRetracted(),
 		Snippet:      h.Snippet,
 		Score:        h.Score,

@@ -80,6 +80,16 @@ func checkTag(tx *Taxonomy, title, abstract string) error {
 	if err := inTableOrder(want.Mechanisms, tx.Mechanisms()); err != nil {
 		return fmt.Errorf("mechanisms %v: %w", want.Mechanisms, err)
 	}
+	for _, f := range [][2][]string{{want.Focus.Conditions, want.Conditions}, {want.Focus.Mechanisms, want.Mechanisms}} {
+		if f[0] == nil {
+			return fmt.Errorf("nil focus slice in %+v", want)
+		}
+		for _, slug := range f[0] {
+			if !slices.Contains(f[1], slug) {
+				return fmt.Errorf("focus %q is not among the tags %v", slug, f[1])
+			}
+		}
+	}
 	if !slices.Contains(EvidenceLevels(), want.Evidence) {
 		return fmt.Errorf("evidence %q is no level", want.Evidence)
 	}

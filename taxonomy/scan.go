@@ -30,6 +30,7 @@ type counts struct {
 	field  [numFields]int // counted hits per field
 	listed int            // abstract hits that sit in a list of diseases
 	model  int            // animal-model hits
+	key    int            // abstract hits in an objective or conclusion
 	refs   int            // counted short forms (ref rules), included in field
 }
 
@@ -45,6 +46,11 @@ type scanner struct {
 	denied  []bool   // per block: one of its "not" phrases occurs
 	mesh    []uint32 // satisfied refs per mesh rule
 	meshHit []bool   // per block
+	// Per mesh rule, its refs matched by a major-topic heading; per block,
+	// whether a rule that holds has one (the record's focus).
+	majorRefs []uint32
+	meshMajor []bool
+	secs      []int32 // first token of each abstract section, and the end
 }
 
 // abbrDef records that an abbreviation is defined in the text, for a block
@@ -67,6 +73,9 @@ func (t *Taxonomy) newScanner() *scanner {
 		denied:  make([]bool, len(t.blocks)),
 		mesh:    make([]uint32, len(t.mesh)),
 		meshHit: make([]bool, len(t.blocks)),
+		// Focus reads them for records without MeSH too.
+		majorRefs: make([]uint32, len(t.mesh)),
+		meshMajor: make([]bool, len(t.blocks)),
 	}
 }
 
@@ -89,14 +98,20 @@ func (t *Taxonomy) scanText(s *scanner, a *pubmed.Article) {
 	if a.Title == "" && a.Book != nil {
 		s.z.add(a.Book.Title, fieldTitle)
 	}
+	s.secs = s.secs[:0]
 	for _, sec := range a.Abstract {
+		s.secs = append(s.secs, int32(len(s.z.toks)))
 		s.z.add(sec.Text, fieldAbstract)
 	}
+	s.secs = append(s.secs, int32(len(s.z.toks)))
 	for _, k := range a.Keywords {
 		s.z.add(k.Text, fieldKeywords)
 	}
 	s.z.finish()
 	toks := s.z.toks
+	for i, sec := range a.Abstract {
+		markKey(toks[s.secs[i]:s.secs[i+1]], sec)
+	}
 
 	for i := range toks {
 		tk := &toks[i]
@@ -161,6 +176,9 @@ func (c *counts) count(toks []tok, h hit) {
 	c.field[f]++
 	if f == fieldAbstract && inList(toks, h) {
 		c.listed++
+	}
+	if f == fieldAbstract && toks[h.start].key {
+		c.key++
 	}
 }
 

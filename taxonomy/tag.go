@@ -21,7 +21,10 @@ func (t *Taxonomy) tag(s *scanner, a *pubmed.Article) Tags {
 	t.scanText(s, a)
 	meshHit := t.matchMeSH(s, a.MeSH)
 
-	tags := Tags{Conditions: []string{}, Mechanisms: []string{}}
+	tags := Tags{Conditions: []string{}, Mechanisms: []string{}, Focus: Focus{Conditions: []string{}, Mechanisms: []string{}}}
+	// The focus: a condition or mechanism NLM gave as a major topic, or one
+	// the title names, is what the record is about.
+	focus := func(id int) bool { return s.meshMajor[id] || s.blocks[id].field[fieldTitle] > 0 }
 	indexed := len(a.MeSH) > 0
 	for _, id := range t.conditions {
 		// NLM's indexing is authoritative where it exists: a MeSH-indexed
@@ -34,12 +37,28 @@ func (t *Taxonomy) tag(s *scanner, a *pubmed.Article) Tags {
 		}
 		if on {
 			tags.Conditions = append(tags.Conditions, t.blocks[id].slug)
+			if focus(id) {
+				tags.Focus.Conditions = append(tags.Focus.Conditions, t.blocks[id].slug)
+			}
 		}
 	}
 	for _, id := range t.mechanisms {
+		// NLM indexes the interventions and exposures a study examines:
+		// where a mechanism has headings and the record is indexed, they
+		// decide, with the title (what the record says it is about);
+		// otherwise salient text does.
 		c := s.blocks[id]
-		if meshHit[id] || c.field[fieldTitle]+c.field[fieldAbstract]+c.field[fieldKeywords] > 0 {
+		var on bool
+		if indexed && t.hasMeSH[id] {
+			on = meshHit[id] || c.field[fieldTitle] > 0
+		} else {
+			on = meshHit[id] || salientMechanism(c)
+		}
+		if on {
 			tags.Mechanisms = append(tags.Mechanisms, t.blocks[id].slug)
+			if focus(id) {
+				tags.Focus.Mechanisms = append(tags.Focus.Mechanisms, t.blocks[id].slug)
+			}
 		}
 	}
 	sp := t.species(s, meshHit, indexed)
@@ -67,9 +86,21 @@ func salient(c counts) bool {
 	return c.field[fieldAbstract] >= 2 && c.field[fieldAbstract]-c.listed >= 1
 }
 
+// salientMechanism decides a mechanism from text: named in the title or
+// keywords, in the abstract's objective or conclusion, or at least twice in
+// the abstract outside lists. One passing mention ("the only treatment is a
+// gluten-free diet") is background, not what the study examines.
+func salientMechanism(c counts) bool {
+	if c.field[fieldTitle] > 0 || c.field[fieldKeywords] > 0 || c.key > 0 {
+		return true
+	}
+	return c.field[fieldAbstract]-c.listed >= 2
+}
+
 // matchMeSH returns, per block id, whether one of its mesh rules holds.
 func (t *Taxonomy) matchMeSH(s *scanner, headings []pubmed.MeshHeading) []bool {
 	clear(s.mesh)
+	clear(s.majorRefs)
 	for i := range headings {
 		h := &headings[i]
 		if h.DescriptorUI != "" {
@@ -79,9 +110,11 @@ func (t *Taxonomy) matchMeSH(s *scanner, headings []pubmed.MeshHeading) []bool {
 	}
 	out := s.meshHit[:len(t.blocks)]
 	clear(out)
+	clear(s.meshMajor)
 	for i, r := range t.mesh {
 		if s.mesh[i] == 1<<len(r.refs)-1 {
 			out[r.block] = true
+			s.meshMajor[r.block] = s.meshMajor[r.block] || s.majorRefs[i] != 0
 		}
 	}
 	return out
@@ -90,10 +123,13 @@ func (t *Taxonomy) matchMeSH(s *scanner, headings []pubmed.MeshHeading) []bool {
 func (t *Taxonomy) markMeSH(s *scanner, h *pubmed.MeshHeading, slots []meshSlot) {
 	for _, sl := range slots {
 		ref := &t.mesh[sl.rule].refs[sl.ref]
-		if ref.qualifier != "" && !hasQualifier(h, ref.qualifier) {
+		if ref.qualifier != "" && !hasQualifier(h, ref.qualifier) || ref.major && !h.IsMajor() {
 			continue
 		}
 		s.mesh[sl.rule] |= 1 << sl.ref
+		if h.IsMajor() {
+			s.majorRefs[sl.rule] |= 1 << sl.ref
+		}
 	}
 }
 

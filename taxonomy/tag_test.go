@@ -157,17 +157,58 @@ func TestTag_Mechanisms(t *testing.T) {
 		want []string
 	}{
 		{"zonulin and leaky gut", article("Zonulin and leaky gut", ""), []string{"intestinal-permeability"}},
-		{"lactulose/mannitol test", article("Sugar tests", "The lactulose/mannitol ratio rose."), []string{"intestinal-permeability"}},
+		{"lactulose/mannitol test, repeated", article("Sugar tests", "The lactulose/mannitol ratio rose. The lactulose/mannitol ratio fell after treatment."), []string{"intestinal-permeability"}},
 		{"gluten-free diet and probiotics", article("A gluten-free diet with probiotics", ""), []string{"remove", "rebalance"}},
 		{"glutamine and zinc", article("Glutamine and zinc for the mucosa", ""), []string{"repair"}},
-		{"FMT defined", article("Donor stool", "Fecal microbiota transplantation (FMT) was given. FMT donors were screened."), []string{"rebalance", "microbiome"}},
+		{"FMT defined", article("Donor stool", "Fecal microbiota transplantation (FMT) was given. FMT donors were screened."), []string{"rebalance"}},
 		{"gut-brain axis and sleep", article("Sleep and the gut-brain axis", ""), []string{"regulate"}},
 		{"gluten challenge", article("A gluten challenge after remission", ""), []string{"reintroduce"}},
 		{"microbiome", article("Dysbiosis of the gut microbiota", ""), []string{"microbiome"}},
 		{"oxidative stress is not regulate", article("Oxidative stress in enterocytes", ""), []string{}},
-		{"MeSH descriptors", withMeSH(article("x", ""), "D000069196:Gastrointestinal Microbiome", "D054328:Proton Pump Inhibitors", "Tight Junctions"), []string{"remove", "intestinal-permeability", "microbiome"}},
+		// What a study examines, not what it mentions (issue 13, item 2).
+		{"one passing mention is background",
+			article("Bone density in adults with celiac disease", "The only treatment of celiac disease is a gluten-free diet. Bone density was measured in 80 adults."),
+			[]string{}},
+		{"a mention in the aim counts",
+			article("Bone density in adults with celiac disease", "Bone loss is common. We aimed to assess whether a gluten-free diet restores bone density. Density was measured in 80 adults."),
+			[]string{"remove"}},
+		{"a mention in a conclusions section counts",
+			&pubmed.Article{PMID: 1, Title: "Symptoms in irritable bowel syndrome", Abstract: []pubmed.AbstractSection{
+				{Category: "METHODS", Text: "Symptoms were scored in 60 adults."},
+				{Category: "CONCLUSIONS", Text: "Probiotic supplementation may help some patients."}}},
+			[]string{"rebalance"}},
+		{"the same mention in methods does not",
+			&pubmed.Article{PMID: 1, Title: "Symptoms in irritable bowel syndrome", Abstract: []pubmed.AbstractSection{
+				{Category: "METHODS", Text: "Symptoms were scored in 60 adults; none took probiotics."},
+				{Category: "CONCLUSIONS", Text: "Symptoms were stable."}}},
+			[]string{}},
+		{"GFD after its definition counts as a repeat",
+			article("Bone density in adults", "Adults on a gluten-free diet (GFD) were studied. Bone density rose on the GFD."),
+			[]string{"remove"}},
+		{"inulin as a permeability probe is not rebalance",
+			article("Intestinal permeability in Crohn's disease", "Permeability was measured by FITC-inulin and mannitol. FITC-inulin recovery was higher in patients."),
+			[]string{"intestinal-permeability"}},
+		{"food allergy without avoidance is not remove",
+			article("Food allergy and eosinophils", "Food allergy affects children. Food allergy was confirmed by skin prick test."),
+			[]string{}},
+		{"an elimination diet for food allergy is",
+			article("Food allergy in children", "Food allergy affects children. Symptoms resolved on a diet avoiding the food allergen."),
+			[]string{"remove"}},
+		{"MeSH descriptors", withMeSH(article("x", ""), "D000069196:Gastrointestinal Microbiome", "D054328:Proton Pump Inhibitors", "Tight Junctions"), []string{"intestinal-permeability", "microbiome"}},
+		{"a gliadin lab study indexed with Glutens is not remove",
+			withMeSH(article("Gliadin peptides activate T cells", "Gliadin peptides were added to cultured cells of patients on a gluten-free diet."), "Glutens", "Gliadin", "Celiac Disease"),
+			[]string{}},
+		{"Diet, Gluten-Free indexes remove", withMeSH(article("Bone density in adults", ""), "Diet, Gluten-Free", "Celiac Disease"), []string{"remove"}},
+		{"an indexed record's title still counts", withMeSH(article("A gluten-free diet in adults", ""), "Celiac Disease"), []string{"remove"}},
 	}
 	tx := Default()
+	ppiMajor := withMeSH(article("x", ""), "D054328:Proton Pump Inhibitors")
+	ppiMajor.MeSH[0].Major = true
+	tests = append(tests, struct {
+		name string
+		a    *pubmed.Article
+		want []string
+	}{"PPIs as a major topic index remove", ppiMajor, []string{"remove"}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := tx.Tag(tt.a).Mechanisms
@@ -249,7 +290,7 @@ func TestTag_EmptyArticleGivesEmptySlicesNotNull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"conditions":[],"mechanisms":[],"evidence":"other","species":"unknown"}`
+	want := `{"conditions":[],"mechanisms":[],"evidence":"other","species":"unknown","focus":{"conditions":[],"mechanisms":[]}}`
 	if string(b) != want {
 		t.Errorf("json = %s, want %s", b, want)
 	}
@@ -279,7 +320,8 @@ func TestTag_IsDeterministicAndConcurrencySafe(t *testing.T) {
 
 func equalTags(a, b Tags) bool {
 	return slices.Equal(a.Conditions, b.Conditions) && slices.Equal(a.Mechanisms, b.Mechanisms) &&
-		a.Evidence == b.Evidence && a.Species == b.Species
+		a.Evidence == b.Evidence && a.Species == b.Species &&
+		slices.Equal(a.Focus.Conditions, b.Focus.Conditions) && slices.Equal(a.Focus.Mechanisms, b.Focus.Mechanisms)
 }
 
 // TestTag_RealRecords tags hand-picked real PubMed records from the shared
@@ -343,4 +385,60 @@ func TestTag_RealRecords(t *testing.T) {
 func readRecord(t *testing.T, rel string, pmid uint64) *pubmed.Article {
 	t.Helper()
 	return pubmedtest.Article(t, fixture.Path(t, rel), pmid)
+}
+
+// TestTag_Focus: a condition or mechanism is the record's focus where NLM
+// gave it as a major topic or the title names it; the rest are mentions
+// (issue 13, item 4).
+func TestTag_Focus(t *testing.T) {
+	major := func(a *pubmed.Article, names ...string) *pubmed.Article {
+		for i := range a.MeSH {
+			if slices.Contains(names, a.MeSH[i].DescriptorName) {
+				a.MeSH[i].Major = true
+			}
+		}
+		return a
+	}
+	tests := []struct {
+		name                 string
+		a                    *pubmed.Article
+		conds, mechs         []string
+		focusCond, focusMech []string
+	}{
+		{"a minor heading is a mention: Crohn's on a paper about air embolism",
+			major(withMeSH(article("Air embolism during endoscopy", "A patient with Crohn's disease had an air embolism."), "Embolism, Air", "Crohn Disease", "Endoscopy"), "Embolism, Air"),
+			[]string{"ibd"}, []string{}, []string{}, []string{}},
+		{"a major heading is the focus",
+			major(withMeSH(article("Outcomes in adults", ""), "Celiac Disease", "Diet, Gluten-Free", "Crohn Disease"), "Celiac Disease", "Diet, Gluten-Free"),
+			[]string{"celiac", "ibd"}, []string{"remove"}, []string{"celiac"}, []string{"remove"}},
+		{"a major qualifier makes the heading major",
+			func() *pubmed.Article {
+				a := withMeSH(article("Outcomes", ""), "Celiac Disease")
+				a.MeSH[0].Qualifiers = []pubmed.Qualifier{{Name: "diet therapy", Major: true}}
+				return a
+			}(),
+			[]string{"celiac"}, []string{}, []string{"celiac"}, []string{}},
+		{"an indexed record's title names its focus",
+			withMeSH(article("Celiac disease in adults", ""), "Celiac Disease"),
+			[]string{"celiac"}, []string{}, []string{"celiac"}, []string{}},
+		{"without MeSH the title decides the focus, the abstract gives mentions",
+			article("Probiotics in celiac disease", "Celiac disease and Crohn's disease were compared. Crohn's disease patients had more probiotic use. We conclude that the gluten-free diet matters."),
+			[]string{"celiac", "ibd"}, []string{"remove", "rebalance"}, []string{"celiac"}, []string{"rebalance"}},
+	}
+	tx := Default()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tx.Tag(tt.a)
+			if !slices.Equal(got.Conditions, tt.conds) || !slices.Equal(got.Mechanisms, tt.mechs) {
+				t.Errorf("tags = %q %q, want %q %q", got.Conditions, got.Mechanisms, tt.conds, tt.mechs)
+			}
+			if !slices.Equal(got.Focus.Conditions, tt.focusCond) || !slices.Equal(got.Focus.Mechanisms, tt.focusMech) {
+				t.Errorf("focus = %q %q, want %q %q", got.Focus.Conditions, got.Focus.Mechanisms, tt.focusCond, tt.focusMech)
+			}
+			mc, mm := got.Mentions()
+			if len(mc)+len(tt.focusCond) != len(got.Conditions) || len(mm)+len(tt.focusMech) != len(got.Mechanisms) {
+				t.Errorf("mentions %q %q do not complete focus %q %q to the tags", mc, mm, tt.focusCond, tt.focusMech)
+			}
+		})
+	}
 }

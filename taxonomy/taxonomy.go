@@ -78,6 +78,7 @@ type textRule struct {
 // meshRef is one descriptor of a mesh rule.
 type meshRef struct {
 	ui, name, qualifier string
+	major               bool // only as a major topic
 }
 
 // meshRule holds when all of its refs match headings of the record.
@@ -109,6 +110,7 @@ type Taxonomy struct {
 	meshByUI  map[string][]meshSlot
 	meshByKey map[string][]meshSlot // descriptor name
 	ptLevel   map[string]int        // publication type name -> evidence level
+	hasMeSH   []bool                // per block: the table gives it mesh rules
 
 	version string
 }
@@ -166,6 +168,10 @@ func Load(r io.Reader) (*Taxonomy, error) {
 	}
 	if len(p.t.conditions) == 0 {
 		return nil, fmt.Errorf("%w: no condition blocks", ErrTable)
+	}
+	p.t.hasMeSH = make([]bool, len(p.t.blocks))
+	for _, r := range p.t.mesh {
+		p.t.hasMeSH[r.block] = true
 	}
 	h := sha256.New()
 	h.Write([]byte(rulesRevision))
@@ -334,12 +340,16 @@ func (p *parser) addRule(r textRule) {
 func prefixKey(s string) string { return s[:min(len(s), 2)] }
 
 // meshRule parses "D003424 Crohn Disease", "Celiac Disease",
-// "Intestines / microbiology" or several of these joined by " + ".
+// "Intestines / microbiology", "*Proton Pump Inhibitors" (major topic only)
+// or several of these joined by " + ".
 func (p *parser) meshRule(rest string) error {
 	rule := meshRule{block: p.cur}
 	for part := range strings.SplitSeq(rest, " + ") {
 		part = strings.TrimSpace(part)
 		var ref meshRef
+		if p, ok := strings.CutPrefix(part, "*"); ok {
+			ref.major, part = true, strings.TrimSpace(p)
+		}
 		if first, after, _ := strings.Cut(part, " "); uiRE.MatchString(first) {
 			ref.ui, part = first, strings.TrimSpace(after)
 		} else if strings.HasPrefix(first, "D") && len(first) > 1 && first[1] >= '0' && first[1] <= '9' {
@@ -441,7 +451,7 @@ func (t *Taxonomy) terms(ids []int) []Term {
 // (tokenizing, joining hits, salience, refs). It is hashed into Version, so
 // a change to the matching code that changes tags must change it too, and
 // stored records are then retagged like after a table edit.
-const rulesRevision = "rules-3"
+const rulesRevision = "rules-4"
 
 // Version is a short hash of the table's bytes and of rulesRevision: ingest
 // stores it with each record's tags, and a different version means a retag

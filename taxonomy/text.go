@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"villi/pubmed"
 )
 
 // Fields of an article's text, in scan order. The order matters: salience
@@ -23,6 +25,7 @@ type tok struct {
 	lo, hi int32 // lower form's bytes in tokenizer.buf
 	punct  byte  // 0 for words
 	field  uint8
+	key    bool // in an abstract's objective or conclusion (see markKey)
 }
 
 // tokenizer turns text into tokens. It keeps one lower-case buffer per
@@ -178,4 +181,86 @@ func parseWords(phrase string) []word {
 		}
 	}
 	return ws
+}
+
+// markKey marks the tokens of one abstract section that state what a study
+// set out to do or found: the whole of an objective or conclusion section,
+// and in other sections the sentences that say so ("we aimed to", "to
+// evaluate", "in conclusion", "these results suggest"). A mechanism named
+// there is what the study examines, not its background.
+func markKey(toks []tok, sec pubmed.AbstractSection) {
+	if isKeySection(sec) {
+		for i := range toks {
+			toks[i].key = true
+		}
+		return
+	}
+	start := 0
+	for i := 0; i <= len(toks); i++ {
+		if i < len(toks) && !endsSentence(toks[i].punct) {
+			continue
+		}
+		if keySentence(toks[start:i]) {
+			for j := start; j < i; j++ {
+				toks[j].key = true
+			}
+		}
+		start = i + 1
+	}
+}
+
+func endsSentence(p byte) bool { return p == '.' || p == '?' || p == '!' }
+
+// isKeySection reports an objective or conclusion section, by NLM's
+// category or, where the publisher's label was not mapped, by the label.
+func isKeySection(sec pubmed.AbstractSection) bool {
+	switch sec.Category {
+	case "OBJECTIVE", "CONCLUSIONS":
+		return true
+	case "", "UNASSIGNED":
+	default:
+		return false
+	}
+	l := strings.ToUpper(sec.Label)
+	for _, p := range []string{"AIM", "OBJECTIVE", "PURPOSE", "GOAL", "CONCLUSION", "INTERPRETATION"} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// keySentence reports a sentence that states an aim or a conclusion.
+func keySentence(toks []tok) bool {
+	for i := range toks {
+		if toks[i].punct != 0 {
+			continue
+		}
+		w := toks[i].lower
+		switch w {
+		case "aim", "aimed", "aims", "objective", "objectives", "purpose", "conclusion", "conclusions",
+			"conclude", "concluded", "hypothesized", "hypothesised", "hypothesis":
+			return true
+		}
+		next := ""
+		if i+1 < len(toks) && toks[i+1].punct == 0 {
+			next = toks[i+1].lower
+		}
+		switch {
+		case w == "we" || w == "to":
+			switch next {
+			case "investigated", "examined", "evaluated", "assessed", "studied", "tested", "compared", "sought",
+				"investigate", "examine", "evaluate", "assess", "study", "test", "compare", "determine", "explore":
+				return true
+			}
+		case w == "these" || w == "our":
+			switch next {
+			case "results", "findings", "data", "observations":
+				return true
+			}
+		case w == "in" && next == "summary", w == "this" && next == "study":
+			return true
+		}
+	}
+	return false
 }

@@ -82,6 +82,14 @@ func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
 		links[l.Key] = l.URL
 	}
 	fullText := a.FreeFullText(time.Now())
+	// A record stored before focus existed has none until `villi retag`:
+	// say so with empty lists, not null.
+	if rec.Tags.Focus.Conditions == nil {
+		rec.Tags.Focus.Conditions = []string{}
+	}
+	if rec.Tags.Focus.Mechanisms == nil {
+		rec.Tags.Focus.Mechanisms = []string{}
+	}
 	writeJSON(w, http.StatusOK, articleResponse{
 		PMID: a.PMID, Retracted: a.IsRetracted(), Retraction: newRetractionJSON(a.Retraction()),
 		Notices: a.Notices, FreeFullText: fullText != "", FullTextURL: fullText, Tags: rec.Tags,

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,16 +28,20 @@ type articlePage struct {
 	Published    string // the journal issue: "2015 Mar;64(3):123-30"
 	MeSH         []meshView
 	Links        []outLink
-	Conditions   []link
-	Mechanisms   []link
-	Evidence     link
-	Species      string
-	Citations    []citation
-	Exports      []link
-	Similar      []hitView
-	Retraction   *link       // the retraction notice, when retracted
-	FullText     string      // the free full text at PMC; "" when none or embargoed
-	Meta         []cite.Meta // citation_* tags for Zotero and Google Scholar
+	// Conditions and Mechanisms are the record's focus (what it is about);
+	// MentionedConditions and MentionedMechanisms the rest of its tags.
+	Conditions          []link
+	Mechanisms          []link
+	MentionedConditions []link
+	MentionedMechanisms []link
+	Evidence            link
+	Species             string
+	Citations           []citation
+	Exports             []link
+	Similar             []hitView
+	Retraction          *link       // the retraction notice, when retracted
+	FullText            string      // the free full text at PMC; "" when none or embargoed
+	Meta                []cite.Meta // citation_* tags for Zotero and Google Scholar
 	// Retracted says by whom, when and why, from PubMed and Retraction
 	// Watch together; nil when not retracted.
 	Retracted   *pubmed.Retraction
@@ -153,12 +158,9 @@ func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	d.Links = articleLinks(a)
 	d.FullText = a.FreeFullText(time.Now())
 	d.Meta = cite.MetaTags(a, d.FullText)
-	for _, c := range rec.Tags.Conditions {
-		d.Conditions = append(d.Conditions, link{Label: s.label(fieldCondition, c), URL: searchParams{Conditions: []string{c}}.url("/search")})
-	}
-	for _, m := range rec.Tags.Mechanisms {
-		d.Mechanisms = append(d.Mechanisms, link{Label: s.label(fieldTopic, m), URL: searchParams{Mechanisms: []string{m}}.url("/search")})
-	}
+	d.Conditions, d.Mechanisms = s.tagLinks(rec.Tags.Focus.Conditions, rec.Tags.Focus.Mechanisms, true)
+	mc, mm := rec.Tags.Mentions()
+	d.MentionedConditions, d.MentionedMechanisms = s.tagLinks(mc, mm, false)
 	d.Evidence = link{Label: taxonomy.EvidenceLabel(rec.Tags.Evidence), URL: searchParams{Evidence: []string{rec.Tags.Evidence}}.url("/search")}
 	d.Species = taxonomy.SpeciesLabel(rec.Tags.Species)
 	for _, st := range cite.Styles {
@@ -291,7 +293,8 @@ func (s *server) retractionNotice(a *pubmed.Article) *link {
 }
 
 // similar finds articles like a: a more-like-this query over its MeSH
-// headings (major ones first) and distinctive title words, ranked by
+// headings (major ones first) and distinctive title words, and for a record
+// NLM has not indexed yet, the topic words its abstract repeats; ranked by
 // relevance, a itself excluded. It shows nothing rather than fail the page.
 func (s *server) similar(r *http.Request, a *pubmed.Article) []hitView {
 	q := similarQuery(a)
@@ -313,9 +316,11 @@ func (s *server) similar(r *http.Request, a *pubmed.Article) []hitView {
 // a record's words and headings are cut to kilobytes, not to what a query
 // may hold, and a query over the limit fails on every view of the page.
 const (
-	similarMeSH  = 6
-	similarWords = 8
-	similarRunes = 600
+	similarMeSH      = 6
+	similarWords     = 8
+	similarAbstract  = 4 // abstract topic words, for records without MeSH
+	similarRunes     = 600
+	similarMinRepeat = 2 // an abstract word counts as a topic from this many uses
 )
 
 func similarQuery(a *pubmed.Article) string {
@@ -341,21 +346,72 @@ func similarQuery(a *pubmed.Article) string {
 	}
 	seen := map[string]bool{}
 	words := 0
-	for _, w := range strings.FieldsFunc(strings.ToLower(a.Title), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-'
-	}) {
-		w = strings.Trim(w, "-")
-		if words == similarWords || len([]rune(w)) < 4 || seen[w] || isTitleStopWord(w) || !unicode.IsLetter([]rune(w)[0]) || !fits(terms, w) {
+	for _, w := range topicWords(a.Title) {
+		if words == similarWords || seen[w] || !fits(terms, w) {
 			continue
 		}
 		seen[w] = true
 		words++
 		terms = append(terms, w+"[ti]")
 	}
+	if len(a.MeSH) == 0 {
+		// Without NLM's headings a short title says little; the words the
+		// abstract repeats name its topic (a design named twice does not:
+		// topicWords drops it).
+		for _, w := range repeatedWords(a, similarMinRepeat, similarAbstract, seen) {
+			if fits(terms, w) {
+				terms = append(terms, w+"[tiab]")
+			}
+		}
+	}
 	if len(terms) == 0 {
 		return ""
 	}
 	return "(" + strings.Join(terms, " OR ") + ") NOT " + strconv.FormatUint(a.PMID, 10) + "[pmid]"
+}
+
+// topicWords returns the words of s that can name a topic: lower-cased, at
+// least four letters, starting with a letter, neither stop words nor study
+// design boilerplate, in order.
+func topicWords(s string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-'
+	}) {
+		w = strings.Trim(w, "-")
+		if len([]rune(w)) < 4 || isTitleStopWord(w) || isDesignWord(w) || !unicode.IsLetter([]rune(w)[0]) {
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// repeatedWords returns up to n topic words of a's abstract used at least
+// least times, most used first (first use breaking ties), leaving out those in
+// skip.
+func repeatedWords(a *pubmed.Article, least, n int, skip map[string]bool) []string {
+	count := map[string]int{}
+	var order []string
+	for _, sec := range a.Abstract {
+		for _, w := range topicWords(sec.Text) {
+			if len([]rune(w)) < 5 || skip[w] {
+				continue
+			}
+			if count[w] == 0 {
+				order = append(order, w)
+			}
+			count[w]++
+		}
+	}
+	var out []string
+	for _, w := range order {
+		if count[w] >= least {
+			out = append(out, w)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y string) int { return count[y] - count[x] })
+	return out[:min(len(out), n)]
 }
 
 // fits reports whether one more term (with its quotes, tag and " OR ")
@@ -366,6 +422,33 @@ func fits(terms []string, add string) bool {
 		n += utf8.RuneCountInString(t) + 4
 	}
 	return n <= similarRunes
+}
+
+// isDesignWord reports the words of study-design boilerplate: they say how
+// a study was done, not what about, and every trial or review shares them
+// ("randomised controlled trial" alone must not make two studies similar).
+func isDesignWord(w string) bool {
+	switch w {
+	case "randomized", "randomised", "randomly", "randomization", "randomisation", "controlled", "control", "controls",
+		"trial", "trials", "double-blind", "double-blinded", "blind", "blinded", "single-blind", "placebo",
+		"placebo-controlled", "crossover", "cross-over", "open-label", "pilot", "phase", "multicenter",
+		"multicentre", "multicentric", "prospective", "retrospective", "cohort", "cohorts", "case-control",
+		"cross-sectional", "observational", "longitudinal", "follow-up", "systematic", "meta-analysis",
+		"meta-analyses", "metaanalysis", "reviews", "overview", "update", "literature", "evidence",
+		"evidence-based", "guideline", "guidelines", "series", "reports", "letter", "editorial",
+		"comment", "reply", "results", "findings", "outcome", "outcomes", "efficacy", "effectiveness",
+		"safety", "participants", "subjects", "group", "groups", "compared", "comparison", "versus",
+		"significant", "significantly", "conclusion", "conclusions", "methods", "background", "objective",
+		"design", "setting", "intervention", "interventions", "treatment", "treated", "baseline",
+		"weeks", "months", "years", "daily", "received", "receiving", "assessed", "measured",
+		"reduces", "reduced", "increased", "levels", "status", "relation", "influences", "human", "humans",
+		"administration", "quality", "disease", "diseases", "purpose", "aims", "variables", "score", "scores",
+		"related", "specific", "collected", "improve", "improves", "improved", "improvement", "increase",
+		"decrease", "higher", "lower", "level", "total", "sample", "samples", "data", "including", "included",
+		"however", "found", "showed", "shown", "observed", "present", "whether", "within", "other", "these":
+		return true
+	}
+	return false
 }
 
 // isTitleStopWord reports title words that say nothing about a topic.

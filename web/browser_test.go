@@ -165,8 +165,8 @@ func TestBrowser_PractitionerJourney(t *testing.T) {
 
 	// A condition chip on the home page.
 	step(t, ctx, "back home", chromedp.Navigate(srv.URL+"/"))
-	clickAndLoad(t, ctx, "click the celiac chip", chromedp.CSS(`ul.chips a[href="/search?condition=celiac"]`))
-	if loc := location(t, ctx); !strings.HasSuffix(loc, "/search?condition=celiac") {
+	clickAndLoad(t, ctx, "click the celiac chip", chromedp.CSS(`ul.chips a[href="/search?condition=celiac&focus=1"]`))
+	if loc := location(t, ctx); !strings.HasSuffix(loc, "/search?condition=celiac&focus=1") {
 		t.Errorf("celiac chip went to %s", loc)
 	}
 	chip := value(t, ctx, "active chip", chromedp.Text(chromedp.CSS(".active-filters a.chip")))
@@ -176,10 +176,10 @@ func TestBrowser_PractitionerJourney(t *testing.T) {
 
 	// An evidence-map cell: IBD × Rebalance.
 	step(t, ctx, "back home", chromedp.Navigate(srv.URL+"/"))
-	cell := chromedp.CSS(`table.emap a[href="/search?condition=ibd&topic=rebalance"]`)
-	want := value(t, ctx, "cell count", chromedp.Text(chromedp.CSS(`table.emap a[href="/search?condition=ibd&topic=rebalance"] .n`)))
+	cell := chromedp.CSS(`table.emap a[href="/search?condition=ibd&topic=rebalance&focus=1"]`)
+	want := value(t, ctx, "cell count", chromedp.Text(chromedp.CSS(`table.emap a[href="/search?condition=ibd&topic=rebalance&focus=1"] .n`)))
 	clickAndLoad(t, ctx, "click the IBD × Rebalance cell", cell)
-	if loc := location(t, ctx); !strings.HasSuffix(loc, "/search?condition=ibd&topic=rebalance") {
+	if loc := location(t, ctx); !strings.HasSuffix(loc, "/search?condition=ibd&topic=rebalance&focus=1") {
 		t.Errorf("map cell went to %s", loc)
 	}
 	got := value(t, ctx, "results heading", chromedp.Text(chromedp.CSS("#results-h")))

@@ -102,10 +102,11 @@ func (s *server) evidenceMapView(em *library.EvidenceMap) evidenceMap {
 	for _, r := range em.Rows {
 		t, _ := s.tax.Condition(r.Condition)
 		row := mapRow{Condition: chip{Label: s.label(fieldCondition, r.Condition), Title: t.Label,
-			URL: searchParams{Conditions: []string{r.Condition}}.url("/search"), Count: r.Count}}
+			URL: searchParams{Conditions: []string{r.Condition}, Focus: true}.url("/search"), Count: r.Count}}
 		for _, c := range r.Cells {
+			// The map counts records by their focus; the cell opens those.
 			cell := mapCell{Count: c.Count, Heat: c.Heat, Strongest: c.Strongest,
-				URL: searchParams{Conditions: []string{r.Condition}, Mechanisms: []string{c.Mechanism}}.url("/search")}
+				URL: searchParams{Conditions: []string{r.Condition}, Mechanisms: []string{c.Mechanism}, Focus: true}.url("/search")}
 			cell.Title = fmt.Sprintf("%s × %s: %s", row.Condition.Label, s.label(fieldTopic, c.Mechanism), plural(c.Count, "record"))
 			if c.Strongest != "" {
 				cell.Title += ", strongest evidence: " + taxonomy.EvidenceLabel(c.Strongest)

@@ -39,20 +39,28 @@ func TestHome_ChipsEvidenceMapListsAndStatus(t *testing.T) {
 	srv := newServer(t, lib, Options{NextCrawl: func() time.Time { return time.Date(2031, 5, 6, 3, 0, 0, 0, time.Local) }})
 	body := wantPage(t, srv.URL, "/", 200,
 		`action="/search"`, `id="q-hint"`, // search box with the syntax hint
-		`href="/search?condition=celiac"`,                  // a condition chip
-		`<table class="emap">`,                             // the evidence map
-		`href="/search?condition=celiac&amp;topic=remove"`, // one of its cells
+		`href="/search?condition=celiac&amp;focus=1"`,                  // a condition chip: the records about it
+		`<table class="emap">`,                                         // the evidence map
+		`href="/search?condition=celiac&amp;topic=remove&amp;focus=1"`, // one of its cells
 		"Newest meta-analyses and systematic reviews", "Newest randomised controlled trials",
 		"Library status", "6 May 2031 03:00", // the scheduler's next crawl
 	)
-	// The celiac chip counts what the condition filter finds.
-	res, err := lib.Search(t.Context(), searchParams{Conditions: []string{"celiac"}, Page: 1, Size: 1}.request(false))
+	// The celiac chip counts what the search it opens finds: the records
+	// about celiac disease (their focus), fewer than those that mention it.
+	res, err := lib.Search(t.Context(), searchParams{Conditions: []string{"celiac"}, Focus: true, Page: 1, Size: 1}.request(false))
 	if err != nil {
 		t.Fatal(err)
 	}
-	chip := regexp.MustCompile(`href="/search\?condition=celiac"[^>]*>Celiac disease <span class="count">([0-9,]+)</span>`).FindStringSubmatch(body)
+	chip := regexp.MustCompile(`href="/search\?condition=celiac&amp;focus=1"[^>]*>Celiac disease <span class="count">([0-9,]+)</span>`).FindStringSubmatch(body)
 	if chip == nil || chip[1] != formatCount(res.Total) {
 		t.Errorf("celiac chip %v, want count %s", chip, formatCount(res.Total))
+	}
+	mentions, err := lib.Search(t.Context(), searchParams{Conditions: []string{"celiac"}, Page: 1, Size: 1}.request(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mentions.Total <= res.Total {
+		t.Errorf("condition=celiac finds %d, about celiac %d: want the filter to find the mentions too", mentions.Total, res.Total)
 	}
 	// 8 conditions × 7 mechanisms.
 	if n := strings.Count(body, `<td class="heat`); n != 8*7 {

@@ -53,21 +53,28 @@ type searchParams struct {
 	AddedSince, AddedUntil time.Time
 	// FreeFullText keeps records free to read at PMC (free_full_text=1).
 	FreeFullText bool
-	Sort         string // "" means relevance
-	Page         int    // 1-based
-	Size         int
-	Cursor       string // library.EncodeCursor form; replaces Page
+	// Focus makes the condition and topic filters keep only the records
+	// about them (focus=1), not those that mention them; the evidence map
+	// links its cells so.
+	Focus  bool
+	Sort   string // "" means relevance
+	Page   int    // 1-based
+	Size   int
+	Cursor string // library.EncodeCursor form; replaces Page
 }
 
-const searchParamNames = "q, condition, topic (or mechanism), evidence, species, from, to, added_since, added_until, free_full_text, sort, page, size, cursor"
+const searchParamNames = "q, condition, topic (or mechanism), focus, evidence, species, from, to, added_since, added_until, free_full_text, sort, page, size, cursor"
 
 // fieldFreeFullText is the free full text filter's URL parameter.
 const fieldFreeFullText = "free_full_text"
 
+// fieldFocus is the URL parameter of searchParams.Focus.
+const fieldFocus = "focus"
+
 func isSearchParam(name string) bool {
 	switch name {
 	case "q", fieldCondition, fieldTopic, "mechanism", fieldEvidence, fieldSpecies,
-		"from", "to", "added_since", "added_until", fieldFreeFullText, "sort", "page", "size", "cursor":
+		"from", "to", "added_since", "added_until", fieldFreeFullText, fieldFocus, "sort", "page", "size", "cursor":
 		return true
 	}
 	return false
@@ -89,7 +96,7 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 			continue
 		}
 		switch name {
-		case "q", "from", "to", "added_since", "added_until", fieldFreeFullText, "sort", "page", "size", "cursor":
+		case "q", "from", "to", "added_since", "added_until", fieldFreeFullText, fieldFocus, "sort", "page", "size", "cursor":
 			if len(vals) > 1 {
 				return p, badInput("parameter %q is given %d times; give it once", name, len(vals))
 			}
@@ -136,6 +143,13 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 		p.FreeFullText = true
 	default:
 		return p, badInput("free_full_text %q: use 1 to keep only records with free full text at PMC", f)
+	}
+	switch f := v.Get(fieldFocus); f {
+	case "", "0":
+	case "1":
+		p.Focus = true
+	default:
+		return p, badInput("focus %q: use 1 to keep only records about the chosen conditions and topics, not those that mention them", f)
 	}
 	switch srt := v.Get("sort"); srt {
 	case "", library.SortRelevance:
@@ -242,6 +256,7 @@ func (p searchParams) request(facets bool) library.Request {
 		AddedSince:   p.AddedSince,
 		AddedUntil:   p.AddedUntil,
 		FreeFullText: p.FreeFullText,
+		Focus:        p.Focus,
 		Sort:         p.Sort,
 		Page:         p.Page,
 		Size:         p.Size,
@@ -274,6 +289,9 @@ func (p searchParams) encode() string {
 	}
 	for _, m := range p.Mechanisms {
 		add(fieldTopic, m)
+	}
+	if p.Focus {
+		add(fieldFocus, "1")
 	}
 	for _, e := range p.Evidence {
 		add(fieldEvidence, e)

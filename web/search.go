@@ -47,7 +47,9 @@ type collectForm struct {
 // hitView is one result with its links.
 type hitView struct {
 	library.Hit
-	URL        string
+	URL string
+	// Conditions and Mechanisms are the chips: the record's focus, what
+	// it is about (issue 13); its mentions show on the article page.
 	Conditions []link
 	Mechanisms []link
 }
@@ -143,15 +145,23 @@ func (s *server) hitViews(hits []library.Hit) []hitView {
 	out := make([]hitView, len(hits))
 	for i, h := range hits {
 		v := hitView{Hit: h, URL: "/articles/" + strconv.FormatUint(h.PMID, 10)}
-		for _, c := range h.Conditions {
-			v.Conditions = append(v.Conditions, link{Label: s.label(fieldCondition, c), URL: searchParams{Conditions: []string{c}}.url("/search")})
-		}
-		for _, m := range h.Mechanisms {
-			v.Mechanisms = append(v.Mechanisms, link{Label: s.label(fieldTopic, m), URL: searchParams{Mechanisms: []string{m}}.url("/search")})
-		}
+		v.Conditions, v.Mechanisms = s.tagLinks(h.Focus.Conditions, h.Focus.Mechanisms, true)
 		out[i] = v
 	}
 	return out
+}
+
+// tagLinks are the chips of condition and mechanism slugs, each opening the
+// search for it: the records about it where the chips show a focus, else
+// every record that has it.
+func (s *server) tagLinks(conds, mechs []string, focus bool) (c, m []link) {
+	for _, x := range conds {
+		c = append(c, link{Label: s.label(fieldCondition, x), URL: searchParams{Conditions: []string{x}, Focus: focus}.url("/search")})
+	}
+	for _, x := range mechs {
+		m = append(m, link{Label: s.label(fieldTopic, x), URL: searchParams{Mechanisms: []string{x}, Focus: focus}.url("/search")})
+	}
+	return c, m
 }
 
 // facetGroups lists each facet's values with counts; a selected value stays
@@ -201,6 +211,11 @@ func (s *server) activeFilters(p searchParams) ([]link, string) {
 		c := p.clone()
 		c.FreeFullText = false
 		chips = append(chips, link{Label: "Free full text (PMC)", URL: c.url("/search")})
+	}
+	if p.Focus {
+		c := p.clone()
+		c.Focus = false
+		chips = append(chips, link{Label: "About these, not mentioning them", URL: c.url("/search")})
 	}
 	clear := searchParams{Q: p.Q, Sort: p.Sort, Size: p.Size}
 	return chips, clear.url("/search")
