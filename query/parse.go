@@ -358,7 +358,7 @@ func (p *parser) untagged(seg []token) (node, error) {
 			if len(words) < l {
 				continue
 			}
-			if n := p.mapped(strings.Join(words, " "), l); n != nil {
+			if n := p.mapped(seg[i:i+l], strings.Join(words, " ")); n != nil {
 				out = combine(opAnd, out, n)
 				i += l
 				matched = true
@@ -401,13 +401,15 @@ func (p *parser) maxWords() int {
 	return n
 }
 
-// mapped returns what an untagged run of words maps to, or nil when it is
-// only words: a synonym group, ORed with the tags it names; else the words
-// ORed with the tags they name; else, for a journal name, the words ORed
+// mapped returns what an untagged run of words (seg, text) maps to, or nil
+// when it is only words: a synonym group, ORed with the tags it names; else
+// the words as a phrase ORed with the tags they name (PubMed searches the
+// phrase of a heading it maps to); else, for a journal name, each word ORed
 // with the journal. An ambiguous abbreviation (ms, RA) names its tag only
 // with the taxonomy's context words elsewhere in the query; without them it
 // is what it was before tags (MS its group, ms a word).
-func (p *parser) mapped(text string, words int) node {
+func (p *parser) mapped(seg []token, text string) node {
+	words := len(seg)
 	var (
 		g    *synGroup
 		refs []tagRef
@@ -435,7 +437,24 @@ func (p *parser) mapped(text string, words int) node {
 	case len(refs) > 0:
 		base = p.textLeaf(nil, text, words > 1 || isPMID(text))
 	case p.lib != nil && (words > 1 || p.single) && p.lib.Journal(strings.ToLower(text)):
-		return combine(opOr, p.textLeaf(nil, text, words > 1 || isPMID(text)), &kwLeaf{tag: tagJournal, text: text})
+		// The words each as they would be without the journal, as PubMed
+		// does ("gut microbes": Gut Microbes[ta] OR gut AND microbes), so
+		// that the journal loses nothing.
+		var each node
+		for _, t := range seg {
+			if words == 1 {
+				break // the one word of the query: a word, not a run to map again
+			}
+			n, err := p.untagged([]token{t})
+			if err != nil {
+				return nil
+			}
+			each = combine(opAnd, each, n)
+		}
+		if each == nil {
+			each = p.textLeaf(nil, text, isPMID(text))
+		}
+		return combine(opOr, each, &kwLeaf{tag: tagJournal, text: text})
 	default:
 		return nil
 	}

@@ -13,7 +13,9 @@ import (
 type testLibrary struct{}
 
 func (testLibrary) Surname(w string) bool { return w == "fasano" || w == "wang" }
-func (testLibrary) Journal(n string) bool { return n == "gut" || n == "am j gastroenterol" }
+func (testLibrary) Journal(n string) bool {
+	return n == "gut" || n == "am j gastroenterol" || n == "gut microbes" || n == "wang gut microbes"
+}
 
 func termMapping(t testing.TB) Mapping {
 	t.Helper()
@@ -70,7 +72,9 @@ func TestParseMapped_SearchedAs(t *testing.T) {
 		{"uc without context", "uc diet", "uc AND diet"},
 		{"context from another term's expansion", "uc mesalamine cd",
 			`(UC OR "ulcerative colitis" OR condition:ibd) AND mesalamine AND (cd OR condition:ibd)`},
+		{"sle needs no context: the synonym table makes it lupus", "sle", `SLE OR "systemic lupus erythematosus" OR condition:lupus`},
 		{"psa without context is a word", "psa", "psa"},
+		{"PsA with context", "psa arthritis", "(psa OR condition:psoriasis) AND arthritis"},
 
 		{"surname followed by words", "fasano zonulin", "(fasano OR fasano[au]) AND zonulin"},
 		{"surname after words", "zonulin Fasano", "zonulin AND (Fasano OR Fasano[au])"},
@@ -78,7 +82,11 @@ func TestParseMapped_SearchedAs(t *testing.T) {
 		{"not a surname of the library", "smith zonulin", "smith AND zonulin"},
 		{"tagged surname stays tagged", "fasano[au] zonulin", "fasano[au] AND zonulin"},
 		{"journal abbreviation", "Am J Gastroenterol celiac",
-			`("Am J Gastroenterol" OR "Am J Gastroenterol"[ta]) AND (coeliac OR celiac OR condition:celiac)`},
+			`((J AND Gastroenterol) OR "Am J Gastroenterol"[ta]) AND (coeliac OR celiac OR condition:celiac)`},
+		{"journal words each as without it", "gut microbes fasano",
+			`((gut AND microbes) OR "gut microbes"[ta]) AND (fasano OR fasano[au])`},
+		{"journal words that map", "wang gut microbes",
+			`((wang OR wang[au]) AND gut AND microbes) OR "wang gut microbes"[ta]`},
 		{"one-word journal alone", "Gut", "Gut OR Gut[ta]"},
 		{"one-word journal among words is a word", "gut barrier", "gut AND barrier"},
 	}
