@@ -246,8 +246,8 @@ func meshTruth(t *testing.T) map[string]map[uint64]bool {
 
 // TestSurnames_CachedPerGeneration checks that a surname of the library's
 // authors maps, that the dictionary is built once and reused (no bleve
-// round trip per search), and that a newer generation gets a new one once
-// the old is a minute old.
+// round trip per search), and that a newer generation gets a new one, built
+// in the background, once the old is a minute old.
 func TestSurnames_CachedPerGeneration(t *testing.T) {
 	recs := taggedRecords(t, fixture.Path(t, "mokztk__pubmed-parser/CPFE.xml"))
 	s := openStore(t)
@@ -276,17 +276,18 @@ func TestSurnames_CachedPerGeneration(t *testing.T) {
 	if got, want := search(surname+" lung"), "("+surname+" OR "+surname+"[au]) AND lung"; got != want {
 		t.Fatalf("searched as %s, want %s", got, want)
 	}
-	built := ix.surnames.built
-	if ix.surnames.err != nil || built.IsZero() {
-		t.Fatalf("surname dictionary: built %v, error %v", built, ix.surnames.err)
+	built, _, err := ix.surnames.snapshot()
+	if err != nil || built.IsZero() {
+		t.Fatalf("surname dictionary: built %v, error %v", built, err)
 	}
 	search(surname + " fibrosis")
-	if ix.surnames.built != built {
+	if again, _, _ := ix.surnames.snapshot(); again != built {
 		t.Error("a second search rebuilt the surname dictionary of the same generation")
 	}
 
-	// A new author in a new generation maps once the dictionary is a
-	// minute old, and not before.
+	// A new author in a new generation: the dictionary at hand serves it
+	// for a minute; then a search refreshes it in the background and a
+	// later search maps the name.
 	extra := recs[0]
 	extra.Article.PMID = 99999001
 	extra.Article.Authors = append(slices.Clone(extra.Article.Authors), extra.Article.Authors[0])
@@ -295,9 +296,22 @@ func TestSurnames_CachedPerGeneration(t *testing.T) {
 	if got := search("zyxwvutson lung"); got != "zyxwvutson AND lung" {
 		t.Errorf("within a minute: searched as %s, want the old dictionary's zyxwvutson AND lung", got)
 	}
+	if again, building, _ := ix.surnames.snapshot(); again != built || building {
+		t.Error("a search within a minute of the last build started another")
+	}
+	ix.surnames.mu.Lock()
 	ix.surnames.built = time.Now().Add(-2 * surnameMaxAge)
-	if got, want := search("zyxwvutson lung"), "(zyxwvutson OR zyxwvutson[au]) AND lung"; got != want {
-		t.Errorf("a minute on: searched as %s, want %s", got, want)
+	ix.surnames.mu.Unlock()
+	want := "(zyxwvutson OR zyxwvutson[au]) AND lung"
+	deadline := time.Now().Add(30 * time.Second)
+	for got := search("zyxwvutson lung"); got != want; got = search("zyxwvutson lung") {
+		if time.Now().After(deadline) {
+			t.Fatalf("a minute on: still searched as %s, want %s", got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, _, err := ix.surnames.snapshot(); err != nil {
+		t.Errorf("refresh: %v", err)
 	}
 }
 

@@ -47,42 +47,89 @@ func (l *libraryNames) Journal(name string) bool {
 }
 
 func (l *libraryNames) Surname(word string) bool {
-	l.once.Do(func() { l.set = l.ix.surnames.get(l.bi, l.d.id, l.gen) })
+	l.once.Do(func() { l.set = l.ix.surnames.get(l.ix, l.bi, l.d.id, l.gen) })
 	return l.set[word]
 }
 
 // surnameMaxAge is how long a surname dictionary serves newer table
-// generations: the crawler writes every few seconds while it catches up,
-// and a new author's name maps within a minute.
+// generations before a new one is built: the crawler writes every few
+// seconds while it catches up, and a new author's name maps within a
+// minute or so.
 const surnameMaxAge = time.Minute
 
-// surnameCache holds the surname dictionary of one table generation.
+// surnameCache holds the surname dictionary of a table generation.
 type surnameCache struct {
-	mu     sync.Mutex
-	family uint64
-	gen    uint64
-	built  time.Time
-	set    map[string]bool
-	err    error // the last build's, for tests
+	mu       sync.Mutex
+	family   uint64
+	gen      uint64
+	built    time.Time
+	set      map[string]bool
+	building bool  // a refresh runs in the background
+	err      error // the last build's, for tests
+	first    sync.Mutex
 }
 
-// get returns the surnames of bi, built for generation gen of doc table
-// family family, or a dictionary of that family younger than
-// surnameMaxAge. A failed build maps no surname: the search itself goes on
-// and reports whatever is wrong with the index.
-func (c *surnameCache) get(bi bleve.Index, family, gen uint64) map[string]bool {
+// get returns the surnames for generation gen of doc table family family.
+// The first search of a family builds them (tens of milliseconds per 10k
+// records, once); later generations are served the dictionary at hand, and
+// one older than surnameMaxAge is refreshed in the background, so no search
+// waits for a rebuild. A failed build maps no surname: the search itself
+// goes on and reports whatever is wrong with the index.
+func (c *surnameCache) get(ix *Index, bi bleve.Index, family, gen uint64) map[string]bool {
+	c.mu.Lock()
+	if c.set != nil && c.family == family {
+		if c.gen != gen && time.Since(c.built) >= surnameMaxAge && !c.building {
+			c.building = true
+			go c.refresh(ix)
+		}
+		set := c.set
+		c.mu.Unlock()
+		return set
+	}
+	c.mu.Unlock()
+
+	c.first.Lock() // one first build at a time
+	defer c.first.Unlock()
+	c.mu.Lock()
+	if c.set != nil && c.family == family {
+		set := c.set
+		c.mu.Unlock()
+		return set
+	}
+	c.mu.Unlock()
+	set, err := buildSurnames(bi)
+	c.store(family, gen, set, err)
+	return set
+}
+
+// refresh builds the dictionary of the index's current generation.
+func (c *surnameCache) refresh(ix *Index) {
+	bi, d, release, err := ix.acquireDocs()
+	if err != nil {
+		c.store(0, 0, nil, err)
+		return
+	}
+	defer release()
+	family, gen := d.id, d.current().gen
+	set, err := buildSurnames(bi)
+	c.store(family, gen, set, err)
+}
+
+func (c *surnameCache) store(family, gen uint64, set map[string]bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.set != nil && c.family == family && (c.gen == gen || time.Since(c.built) < surnameMaxAge) {
-		return c.set
+	c.building, c.err = false, err
+	if err == nil {
+		c.family, c.gen, c.built, c.set = family, gen, time.Now(), set
 	}
-	set, err := buildSurnames(bi)
-	c.err = err
-	if err != nil {
-		return nil
-	}
-	c.family, c.gen, c.built, c.set = family, gen, time.Now(), set
-	return set
+}
+
+// snapshot returns when the dictionary was built, whether a refresh runs
+// and the last error, for tests.
+func (c *surnameCache) snapshot() (time.Time, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.built, c.building, c.err
 }
 
 // buildSurnames reads the surnames of the library's authors from the
