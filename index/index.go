@@ -15,7 +15,9 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"villi/query"
 	"villi/store"
+	"villi/taxonomy"
 )
 
 // ErrClosed is returned by every method after Close (or after a rebuild that
@@ -39,6 +41,9 @@ type Options struct {
 	// DefaultCacheSize, negative turns off both the result cache and the
 	// query evaluation cache.
 	CacheSize int
+	// Taxonomy names the tags that search terms map to (condition:ibd);
+	// nil means taxonomy.Default().
+	Taxonomy *taxonomy.Taxonomy
 }
 
 // Index is an open bleve index. It is safe for concurrent use: searches run
@@ -62,6 +67,9 @@ type Index struct {
 	wmu sync.Mutex
 
 	needsRebuild bool
+
+	tags     *query.Tags  // the term mapping's names of the taxonomy's tags
+	surnames surnameCache // the term mapping's author surnames
 }
 
 // Open opens or creates the index directory. If it holds another
@@ -76,6 +84,15 @@ func Open(dir string, opts Options) (*Index, error) {
 	if ix.timeout <= 0 {
 		ix.timeout = time.Second
 	}
+	tax := opts.Taxonomy
+	if tax == nil {
+		tax = taxonomy.Default()
+	}
+	tags, err := tagMapping(tax)
+	if err != nil {
+		return nil, fmt.Errorf("open index %s: %w", dir, err)
+	}
+	ix.tags = tags
 	bi, err := ix.openExisting(dir)
 	switch {
 	case err == nil:

@@ -188,7 +188,7 @@ type plan struct {
 	after      *cursorPos
 }
 
-func newPlan(r Request) (*plan, error) {
+func newPlan(r Request, m query.Mapping) (*plan, error) {
 	size, from, err := paging(r)
 	if err != nil {
 		return nil, err
@@ -199,7 +199,7 @@ func newPlan(r Request) (*plan, error) {
 	r.FreeAt = r.FreeAt.UTC().Truncate(24 * time.Hour)
 	p := &plan{r: r, size: size, from: from}
 	if strings.TrimSpace(r.Q) != "" {
-		q, err := query.Parse(r.Q)
+		q, err := query.ParseMapped(r.Q, m)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
 		}
@@ -231,15 +231,16 @@ func newPlan(r Request) (*plan, error) {
 // Results are cached per table generation (cache.go).
 func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	start := time.Now()
-	p, err := newPlan(r)
-	if err != nil {
-		return nil, err
-	}
 	bi, d, release, err := ix.acquireDocs()
 	if err != nil {
 		return nil, err
 	}
 	defer release()
+	names := &libraryNames{ix: ix, bi: bi, d: d, gen: d.current().gen}
+	p, err := newPlan(r, query.Mapping{Tags: ix.tags, Library: names})
+	if err != nil {
+		return nil, err
+	}
 	res, err := ix.cache.get(ctx, cacheKey(p, d, d.current().gen), func() (*Result, error) {
 		return ix.run(ctx, bi, d, p)
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
 	"villi/pubmed"
+	"villi/query"
 	"villi/store"
 	"villi/taxonomy"
 )
@@ -345,7 +346,7 @@ func TestSearch_SelectiveFiltersGoIntoTheBleveQuery(t *testing.T) {
 		{Request{Q: `"journal article"[pt]`, Conditions: []string{"celiac"}, Species: []string{"human"}, Sort: SortDate}, true},
 	}
 	for _, tt := range tests {
-		p, err := newPlan(tt.req)
+		p, err := newPlan(tt.req, query.Mapping{})
 		if err != nil {
 			t.Fatal(err)
 		}

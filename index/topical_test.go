@@ -149,8 +149,8 @@ func TestTopical(t *testing.T) {
 			same           string // a query that must find exactly the same records
 			subsetOf       bool   // same's records need only be among in's
 		}{
-			{"ibd", `(IBD OR "inflammatory bowel disease" OR "inflammatory bowel diseases")`, "IBD", false},
-			{"t1d", `(T1D OR T1DM OR "type 1 diabetes" OR "type 1 diabetes mellitus")`, "T1D", false},
+			{"ibd", `IBD OR "inflammatory bowel disease" OR "inflammatory bowel diseases" OR condition:ibd`, "IBD", false},
+			{"t1d", `T1D OR T1DM OR "type 1 diabetes" OR "type 1 diabetes mellitus" OR condition:type-1-diabetes`, "T1D", false},
 			{"ncgs", `(NCGS OR "non-celiac gluten sensitivity" OR "non-coeliac gluten sensitivity")`, "NCGS", false},
 			{"ibs", `(IBS OR "irritable bowel syndrome")`, "IBS", false},
 			{"Ibs diet", `(IBS OR "irritable bowel syndrome") AND diet`, "IBS diet", false},

@@ -86,7 +86,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Library, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix, err := index.Open(filepath.Join(dir, indexDir), index.Options{BoltTimeout: timeout})
+	ix, err := index.Open(filepath.Join(dir, indexDir), index.Options{BoltTimeout: timeout, Taxonomy: opts.Taxonomy})
 	if err != nil {
 		s.Close()
 		return nil, err

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -119,7 +120,7 @@ func combine(op opKind, left, right node) node {
 		}
 		return &notNode{base: left, excl: []node{right}}
 	case opOr:
-		kids := dedupe(append(orKids(left), orKids(right)...))
+		kids := absorb(dedupe(append(orKids(left), orKids(right)...)))
 		if len(kids) == 1 {
 			return kids[0]
 		}
@@ -157,6 +158,76 @@ func dedupe(ns []node) []node {
 		}
 		seen[s] = true
 		out = append(out, n)
+	}
+	return out
+}
+
+// absorb merges, among the operands of an OR, the words and phrases that
+// are members of a synonym group into the group. String() prints a group
+// as its members and a quoted member parses back as a phrase (PubMed
+// searches a quoted phrase as words only); absorbing them keeps
+// Parse(q.String()) the same query, one concept term and not a phrase per
+// member.
+func absorb(kids []node) []node {
+	syn, err := synonyms()
+	if err != nil {
+		return kids
+	}
+	at := map[string]int{} // a plain untagged leaf's text → its index
+	var groups []*synGroup
+	for i, k := range kids {
+		switch n := k.(type) {
+		case *synNode:
+			if !slices.Contains(groups, n.g) {
+				groups = append(groups, n.g)
+			}
+		case *textLeaf:
+			if n.tag == nil && !n.prefix {
+				at[nodeString(n)] = i
+			}
+		}
+	}
+	if len(at) == 0 {
+		return kids
+	}
+	drop := map[int]bool{}
+	for i, k := range kids {
+		l, ok := k.(*textLeaf)
+		if !ok || drop[i] || l.tag != nil || l.prefix {
+			continue
+		}
+		g := syn.lookup(l.text)
+		if g == nil {
+			continue
+		}
+		var idx []int
+		for _, m := range g.members {
+			if j, ok := at[nodeString(m)]; ok {
+				idx = append(idx, j)
+			}
+		}
+		switch {
+		case slices.Contains(groups, g):
+			// The group searches its members already.
+		case len(idx) == len(g.members):
+			kids[i] = &synNode{g: g}
+			groups = append(groups, g)
+			idx = slices.DeleteFunc(idx, func(j int) bool { return j == i })
+		default:
+			continue
+		}
+		for _, j := range idx {
+			drop[j] = true
+		}
+	}
+	if len(drop) == 0 {
+		return kids
+	}
+	out := kids[:0]
+	for i, k := range kids {
+		if !drop[i] {
+			out = append(out, k)
+		}
 	}
 	return out
 }

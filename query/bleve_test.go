@@ -151,7 +151,8 @@ func TestBleve_Matches(t *testing.T) {
 	}{
 		{"word", "zonulin", []string{"1"}},
 		{"stemmed word", "probiotic", []string{"3"}},
-		{"phrase", `"intestinal permeability"`, []string{"1", "2"}}, // 2 through leaky gut
+		{"phrase searches its words only", `"intestinal permeability"`, []string{"1"}}, // not 2, through leaky gut
+		{"words expand", "intestinal permeability", []string{"1", "2"}},
 		{"phrase is adjacent words only", `"permeability intestinal"`, nil},
 		{"leaky gut expands", "leaky gut", []string{"1", "2"}},
 		{"implicit and", "zonulin thyroid", []string{"1"}},

@@ -39,10 +39,12 @@
 // "fasano a[au]" is a prefix of a "lastname initials" value, and the same
 // words quoted, then [au], are that exact value.
 //
-// Untagged words and phrases search every text field with boosts (title ×3,
-// majr ×3, mesh ×2, keywords ×1.5, conclusions ×1.2, abstract ×1) and expand
-// through the curated synonym table in synonyms.txt; String() shows the
-// expansion. The index adds each group's concept term wherever a member
+// Untagged words search every text field with boosts (title ×3, majr ×3,
+// mesh ×2, keywords ×1.5, conclusions ×1.2, abstract ×1) and expand through
+// the curated synonym table in synonyms.txt; String() shows the expansion.
+// A quoted phrase, like a tagged term, searches its words only, as in
+// PubMed; in an OR, the quoted members of a group merge back into the group,
+// which is how String() prints one. The index adds each group's concept term wherever a member
 // occurs (AnalyzerName), so an expanded term searches one term per field. Stop words ("the", "of", a lone "a") are
 // dropped, as the English analyzer drops them from the index. A query made
 // only of bare numbers of 1–8 digits is a list of PMIDs ("123 456" is
@@ -61,6 +63,23 @@
 //
 // A query that is one identifier is read whole, so a DOI keeps its
 // parentheses; a query of identifiers and numbers only is their OR.
+//
+// ParseMapped also takes what only the caller knows (Mapping): the
+// taxonomy's names of its tags (Tags, built from taxonomy.Names) and the
+// library's journals and author surnames (Library). An untagged run of words
+// is then also searched, ORed with the words, as
+//
+//	inflammatory bowel disease   IBD OR "inflammatory bowel disease" OR ... OR condition:ibd
+//	                             (a condition, mechanism or evidence level named by its
+//	                             label, a heading, a term of the table or a synonym group)
+//	ms relapsing                 (MS OR "multiple sclerosis" OR condition:multiple-sclerosis) AND relapsing
+//	ms diet                      ms AND diet: an ambiguous abbreviation names its tag only
+//	                             with the taxonomy's context words elsewhere in the query
+//	fasano zonulin               (fasano OR fasano[au]) AND zonulin: a surname of the library
+//	Am J Gastroenterol, Gut      ... OR "Am J Gastroenterol"[ta]; a one-word title only alone
+//
+// condition:ibd, mechanism:microbiome and evidence:rct are terms of the
+// language too: the records tagged so. The longest run that maps wins.
 //
 // Limits: MaxChars of input and MaxTerms words and phrases, both checked
 // again on the expanded String(), so that Parse(q.String()) always succeeds.

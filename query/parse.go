@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -35,7 +36,15 @@ func (q *Query) Bleve() bq.Query {
 
 // Parse parses a PubMed-style query. Malformed input returns a *SyntaxError
 // that says where and how to fix it; blank input returns an empty query.
-func Parse(s string) (*Query, error) {
+// It maps terms through the synonym table and identifiers only; see
+// ParseMapped for tags, authors and journals.
+func Parse(s string) (*Query, error) { return ParseMapped(s, Mapping{}) }
+
+// ParseMapped parses like Parse and also tries untagged terms as what m
+// knows (termmap.go, tagmap.go): a name of a tag, a surname, a journal.
+// String() shows each choice, and ParseMapped(q.String(), m) yields the
+// same query.
+func ParseMapped(s string, m Mapping) (*Query, error) {
 	// A pasted identifier is tried whole, before the lexer, which would
 	// split a DOI at its parentheses ("10.1016/S0140-6736(05)...").
 	if utf8.RuneCountInString(s) <= MaxChars && utf8.ValidString(s) {
@@ -58,14 +67,34 @@ func Parse(s string) (*Query, error) {
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
-	p := &parser{toks: toks, an: an, syn: syn, pmids: identifiersOnly(toks)}
-	root, err := p.chain()
+	p := &parser{toks: toks, an: an, syn: syn, pmids: identifiersOnly(toks), tags: m.Tags, lib: m.Library,
+		single: len(toks) == 1 && toks[0].kind == tokWord}
+	p.ctx = p.context(toks)
+	root, err := p.parse()
 	if err != nil {
 		return nil, err
 	}
-	if p.i < len(p.toks) {
-		// checkParens makes this unreachable; keep garbage out regardless.
-		return nil, syntaxErr(p.toks[p.i].pos, "unexpected input", "check the parentheses")
+	if p.ambiguous(toks) {
+		// An ambiguous abbreviation's context may come from what other
+		// terms expand to ("uc mesalamine cd": UC's "ulcerative colitis"
+		// names colitis, CD's context). Context grows until it holds the
+		// words of the query as searched, so that String() parses back the
+		// same.
+		for range 4 {
+			more, err := lex(nodeString(root))
+			if err != nil {
+				break
+			}
+			n := len(p.ctx)
+			p.ctx = append(p.ctx, p.context(more)...)
+			if !p.contextGrew(n) {
+				break
+			}
+			p.i = 0
+			if root, err = p.parse(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if root == nil {
 		return nil, syntaxErr(0, "nothing to search",
@@ -85,11 +114,28 @@ func Parse(s string) (*Query, error) {
 }
 
 type parser struct {
-	toks  []token
-	i     int
-	an    analysis.Analyzer
-	syn   *synTable
-	pmids bool // the whole query is bare numbers or identifiers: a list of records
+	toks   []token
+	i      int
+	an     analysis.Analyzer
+	syn    *synTable
+	pmids  bool // the whole query is bare numbers or identifiers: a list of records
+	tags   *Tags
+	lib    Library
+	ctx    []ctxTerm // the query's terms, for ambiguous abbreviations
+	single bool      // the query is one word: tried as a one-word journal title too
+}
+
+// parse parses the whole token list.
+func (p *parser) parse() (node, error) {
+	root, err := p.chain()
+	if err != nil {
+		return nil, err
+	}
+	if p.i < len(p.toks) {
+		// checkParens makes this unreachable; keep garbage out regardless.
+		return nil, syntaxErr(p.toks[p.i].pos, "unexpected input", "check the parentheses")
+	}
+	return root, nil
 }
 
 func (p *parser) peek() (token, bool) {
@@ -281,6 +327,13 @@ func (p *parser) untagged(seg []token) (node, error) {
 			out = combine(opAnd, out, n)
 			i++
 			continue
+		} else if n, ok, err := p.tagTerm(t); ok {
+			if err != nil {
+				return nil, err
+			}
+			out = combine(opAnd, out, n)
+			i++
+			continue
 		} else if i+1 < len(seg) && t.kind == tokWord && seg[i+1].kind == tokWord && !seg[i+1].prefix &&
 			authorPair(t.text, seg[i+1].text) && len(tokens(p.an, t.text)) > 0 {
 			out = combine(opAnd, out, p.authorOrText(t.text+" "+seg[i+1].text))
@@ -288,18 +341,13 @@ func (p *parser) untagged(seg []token) (node, error) {
 			continue
 		}
 		if t.kind == tokPhrase {
-			var n node
-			if g := p.syn.lookup(t.text); g != nil {
-				n = &synNode{g: g}
-			} else {
-				n = p.textLeaf(nil, t.text, true)
-			}
-			out = combine(opAnd, out, n)
+			// As in PubMed, a quoted phrase searches its words only.
+			out = combine(opAnd, out, p.textLeaf(nil, t.text, true))
 			i++
 			continue
 		}
 		matched := false
-		for l := min(p.syn.maxWords, len(seg)-i); l >= 1 && !matched; l-- {
+		for l := min(p.maxWords(), len(seg)-i); l >= 1 && !matched; l-- {
 			words := make([]string, 0, l)
 			for _, w := range seg[i : i+l] {
 				if w.kind != tokWord || w.prefix {
@@ -310,8 +358,8 @@ func (p *parser) untagged(seg []token) (node, error) {
 			if len(words) < l {
 				continue
 			}
-			if g := p.syn.lookup(strings.Join(words, " ")); g != nil {
-				out = combine(opAnd, out, &synNode{g: g})
+			if n := p.mapped(seg[i:i+l], strings.Join(words, " ")); n != nil {
+				out = combine(opAnd, out, n)
 				i += l
 				matched = true
 			}
@@ -328,11 +376,117 @@ func (p *parser) untagged(seg []token) (node, error) {
 		} else {
 			// A number searched as text is shown quoted, as it must be typed
 			// to stay text in a query of numbers only ("2015" of "2015 of").
-			out = combine(opAnd, out, p.textLeaf(nil, t.text, isPMID(t.text)))
+			n := p.textLeaf(nil, t.text, isPMID(t.text))
+			if n != nil && p.surname(t.text) {
+				// "fasano zonulin": as PubMed, a word is also tried as an
+				// author, ORed so that the word itself loses nothing.
+				n = combine(opOr, n, &authorLeaf{text: t.text})
+			}
+			out = combine(opAnd, out, n)
 		}
 		i++
 	}
 	return out, nil
+}
+
+// maxWords is the longest word run that can map to something.
+func (p *parser) maxWords() int {
+	n := p.syn.maxWords
+	if p.tags != nil {
+		n = max(n, p.tags.maxWords)
+	}
+	if p.lib != nil {
+		n = max(n, journalMaxWords)
+	}
+	return n
+}
+
+// mapped returns what an untagged run of words (seg, text) maps to, or nil
+// when it is only words: a synonym group, ORed with the tags it names; else
+// the words as a phrase ORed with the tags they name (PubMed searches the
+// phrase of a heading it maps to); else, for a journal name, each word ORed
+// with the journal. An ambiguous abbreviation (ms, RA) names its tag only
+// with the taxonomy's context words elsewhere in the query; without them it
+// is what it was before tags (MS its group, ms a word).
+func (p *parser) mapped(seg []token, text string) node {
+	words := len(seg)
+	var (
+		g    *synGroup
+		refs []tagRef
+	)
+	if words == 1 && p.ambiguousWord(text) {
+		refs = p.tags.inContext(text, p.contextFor(text))
+		if len(refs) > 0 {
+			if g = p.syn.lookup(strings.ToUpper(text)); g == nil {
+				g = p.syn.lookup(text)
+			}
+		} else {
+			g = p.syn.lookup(text)
+		}
+	} else {
+		g = p.syn.lookup(text)
+		refs = p.tags.lookup(text)
+		for _, r := range p.tags.ofGroup(g) {
+			refs = appendRef(refs, r)
+		}
+	}
+	var base node
+	switch {
+	case g != nil:
+		base = &synNode{g: g}
+	case len(refs) > 0:
+		base = p.textLeaf(nil, text, words > 1 || isPMID(text))
+	case p.lib != nil && (words > 1 || p.single) && p.lib.Journal(strings.ToLower(text)):
+		// The words each as they would be without the journal, as PubMed
+		// does ("gut microbes": Gut Microbes[ta] OR gut AND microbes), so
+		// that the journal loses nothing.
+		var each node
+		for _, t := range seg {
+			if words == 1 {
+				break // the one word of the query: a word, not a run to map again
+			}
+			n, err := p.untagged([]token{t})
+			if err != nil {
+				return nil
+			}
+			each = combine(opAnd, each, n)
+		}
+		if each == nil {
+			each = p.textLeaf(nil, text, isPMID(text))
+		}
+		return combine(opOr, each, &kwLeaf{tag: tagJournal, text: text})
+	default:
+		return nil
+	}
+	if base == nil {
+		return nil
+	}
+	return withTags(base, refs)
+}
+
+// surname reports whether an untagged word is a known author surname of
+// the library.
+func (p *parser) surname(w string) bool {
+	if p.lib == nil || !authorWord(w) {
+		return false
+	}
+	return p.lib.Surname(strings.ToLower(w))
+}
+
+// authorWord reports whether w can be a surname: letters, with inner
+// hyphens or apostrophes ("o'brien", "smith-jones").
+func authorWord(w string) bool {
+	letters := 0
+	for _, r := range w {
+		switch {
+		case unicode.IsLetter(r):
+			letters++
+		case r == '-' || r == '\'' || r == '’':
+		default:
+			return false
+		}
+	}
+	return letters >= 2
 }
 
 // textLeaf returns a word or phrase leaf, or nil when the text is only stop
