@@ -42,6 +42,9 @@ func (t *table) filter(d *docs, r *Request) bitset {
 	anyOf(catMechanism, r.Mechanisms)
 	anyOf(catEvidence, r.Evidence)
 	anyOf(catSpecies, r.Species)
+	anyOf(catLanguage, lowered(r.Languages))
+	anyOf(catArticleType, r.ArticleTypes)
+	anyOf(catAge, r.AgeGroups)
 
 	var tasets []bool
 	for _, j := range r.Journals {
@@ -76,6 +79,9 @@ func (t *table) filter(d *docs, r *Request) bitset {
 			copy(out, t.live)
 		}
 		out.andNot(t.retracted)
+	}
+	if r.OnlyRetracted {
+		and(t.retracted)
 	}
 	if r.FreeFullText {
 		and(t.freeAt(r.FreeAt))
@@ -120,6 +126,15 @@ func scanIDs[ID uint16 | uint32](t *table, col []ID, keep []bool) bitset {
 		if int(id) < len(keep) && keep[id] {
 			out.set(int32(row))
 		}
+	}
+	return out
+}
+
+// lowered is vals in lower case: language codes come as "ENG" too.
+func lowered(vals []string) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = strings.ToLower(v)
 	}
 	return out
 }

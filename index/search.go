@@ -53,6 +53,11 @@ type Request struct {
 	Journals                                  []string
 	From, To                                  int // publication year range, inclusive; 0 = open
 	ExcludeRetracted                          bool
+	// Languages (MEDLINE codes such as "eng", any case), ArticleTypes
+	// (taxonomy.ArticleTypeValues) and AgeGroups (taxonomy.AgeGroupValues)
+	// filter like the slugs above; OnlyRetracted keeps retracted records.
+	Languages, ArticleTypes, AgeGroups []string
+	OnlyRetracted                      bool
 	// FreeFullText keeps records whose PMC copy is free to read at FreeAt
 	// (pubmed.Article.FreeFullText); the facet of that name counts them.
 	FreeFullText bool
@@ -78,10 +83,13 @@ type Request struct {
 // Result is one page of hits. Results may be shared through the result
 // cache: callers must not modify one.
 type Result struct {
-	Total      uint64                  `json:"total"`
-	SearchedAs string                  `json:"searched_as"`
-	Hits       []Hit                   `json:"hits"`
-	Facets     map[string][]FacetCount `json:"facets,omitempty"`
+	Total      uint64 `json:"total"`
+	SearchedAs string `json:"searched_as"`
+	// Sort is the order applied: the one asked for, except that relevance
+	// without a query lists newest first and says "date".
+	Sort   string                  `json:"sort"`
+	Hits   []Hit                   `json:"hits"`
+	Facets map[string][]FacetCount `json:"facets,omitempty"`
 	// Next is the cursor for the page after this one; nil on the last page.
 	Next []string      `json:"next,omitempty"`
 	Took time.Duration `json:"took"`
@@ -128,6 +136,17 @@ func sortOrder(name string, haveQuery bool) ([]sortKey, error) {
 		return []sortKey{byEvidenceRank, byPubDateDesc, byPMID}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown sort %q (use relevance, date or evidence)", ErrBadRequest, name)
+}
+
+// appliedSort names the order keys put hits in.
+func appliedSort(keys []sortKey) string {
+	switch keys[0] {
+	case byScore:
+		return SortRelevance
+	case byEvidenceRank:
+		return SortEvidence
+	}
+	return SortDate
 }
 
 // cursorPos is a parsed search_after cursor: the sort values of the last hit
@@ -293,6 +312,7 @@ func (ix *Index) run(ctx context.Context, bi bleve.Index, d *docs, p *plan) (*Re
 	out := &Result{
 		Total:      uint64(hits.count()),
 		SearchedAs: p.searchedAs,
+		Sort:       appliedSort(p.keys),
 		Hits:       make([]Hit, 0, len(rows)),
 	}
 	ids := make([]string, len(rows))

@@ -33,11 +33,14 @@ const (
 	catMechanism
 	catEvidence
 	catSpecies
+	catLanguage
+	catArticleType
+	catAge
 	numCats
 )
 
 // catFacet names the facet of each cat.
-var catFacet = [numCats]string{FacetConditions, FacetMechanisms, FacetEvidence, FacetSpecies}
+var catFacet = [numCats]string{FacetConditions, FacetMechanisms, FacetEvidence, FacetSpecies, FacetLanguage, FacetArticleType, FacetAge}
 
 // noAdded marks rows whose record has no Added time.
 const noAdded = math.MinInt64
@@ -149,7 +152,8 @@ func (d *docs) publish(t *table) {
 	d.cur = t
 }
 
-// table is one immutable generation of the doc table.
+// table is one immutable generation of the doc table. Languages, article
+// types and age groups are categories like conditions: a bitset per value.
 type table struct {
 	gen       uint64
 	n         int // rows, live or not
@@ -325,7 +329,7 @@ func (b *tableBuilder) resolve(term string) (termAction, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch prefix {
-	case tCondition, tMechanism, tEvidence, tSpecies:
+	case tCondition, tMechanism, tEvidence, tSpecies, tLanguage, tArticleType, tAge:
 		a.cat = catOfPrefix(prefix)
 		a.id = d.cats[a.cat].intern(val)
 		a.rank = uint8(taxonomy.EvidenceRank(val))
@@ -366,6 +370,12 @@ func catOfPrefix(prefix string) cat {
 		return catMechanism
 	case tEvidence:
 		return catEvidence
+	case tLanguage:
+		return catLanguage
+	case tArticleType:
+		return catArticleType
+	case tAge:
+		return catAge
 	}
 	return catSpecies
 }
@@ -374,7 +384,7 @@ func catOfPrefix(prefix string) cat {
 func (b *tableBuilder) apply(a *termAction, row int32) {
 	t := b.t
 	switch string(a.kind) {
-	case tCondition, tMechanism, tEvidence, tSpecies:
+	case tCondition, tMechanism, tEvidence, tSpecies, tLanguage, tArticleType, tAge:
 		b.catBits(a.cat, a.id, row).set(row)
 		if a.cat == catEvidence {
 			t.evRank[row] = a.rank
