@@ -83,13 +83,11 @@ type Request struct {
 // Result is one page of hits. Results may be shared through the result
 // cache: callers must not modify one.
 type Result struct {
-	Total      uint64 `json:"total"`
-	SearchedAs string `json:"searched_as"`
-	// Sort is the order applied: the one asked for, except that relevance
-	// without a query lists newest first and says "date".
-	Sort   string                  `json:"sort"`
-	Hits   []Hit                   `json:"hits"`
-	Facets map[string][]FacetCount `json:"facets,omitempty"`
+	Total      uint64                  `json:"total"`
+	SearchedAs string                  `json:"searched_as"`
+	Sort       string                  `json:"sort"` // the order applied: relevance without a query is "date"
+	Hits       []Hit                   `json:"hits"`
+	Facets     map[string][]FacetCount `json:"facets,omitempty"`
 	// Next is the cursor for the page after this one; nil on the last page.
 	Next []string      `json:"next,omitempty"`
 	Took time.Duration `json:"took"`
