@@ -113,7 +113,7 @@ var ageWords = []words{
 	{slug: "child", label: "Child (birth–12 years)"},
 	{slug: "adolescent", label: "Adolescent (13–18 years)"},
 	{slug: "adult", label: "Adult (19–64 years)"},
-	{slug: "aged", label: "Aged (65+ years)"},
+	{slug: "aged", label: "Aged (65 years and over)"},
 }
 
 // ageOf maps MeSH age check tags to age groups, by descriptor UI and, for
