@@ -196,9 +196,9 @@ func (s *server) ensureHistoryID(w http.ResponseWriter, r *http.Request) string 
 	return id
 }
 
-// expandHistory replaces each #n outside quotes in q with search n's
-// expanded query in parentheses. It fails, naming the number, when the
-// session has no such search.
+// expandHistory replaces each #n (a # and digits) outside quotes in q
+// with search n's expanded query in parentheses. It fails, naming the
+// number, when the session has no such search.
 func expandHistory(q string, entries []historyEntry) (string, error) {
 	if !strings.Contains(q, "#") {
 		return q, nil
@@ -219,7 +219,8 @@ func expandHistory(q string, entries []historyEntry) (string, error) {
 			j++
 		}
 		if j == i+1 {
-			return "", badInput("%q: a # must be followed by the number of a search in your history, such as #1", clipQuery(q[i:min(len(q), i+12)]))
+			b.WriteByte(c) // not a reference ("C#"): the query parser's to read
+			continue
 		}
 		n, err := strconv.Atoi(q[i+1 : j])
 		if err != nil {

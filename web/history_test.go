@@ -50,33 +50,36 @@ func historyRows(t *testing.T, body string) []string {
 func TestHistory_NumbersSearchesAndCombinesThem(t *testing.T) {
 	srv := newServer(t, testLibrary(t), Options{}).URL
 	c := browserClient(t)
-	one := apiSearch(t, srv, url.Values{"q": {"zonulin"}})
+	// #1's OR must stay inside its parentheses: "gluten AND zonulin OR
+	// celiac" (read left to right, as PubMed does) finds other records.
+	one := apiSearch(t, srv, url.Values{"q": {"zonulin OR celiac"}})
 	two := apiSearch(t, srv, url.Values{"q": {"gluten"}, "language": {"eng"}})
-	both := apiSearch(t, srv, url.Values{"q": {"(zonulin) AND (gluten)"}})
-	if both.Total == 0 || both.Total >= one.Total {
-		t.Fatalf("fixture: zonulin %d, both %d: want a narrower non-empty combination", one.Total, both.Total)
+	both := apiSearch(t, srv, url.Values{"q": {"(gluten) AND (zonulin OR celiac)"}})
+	loose := apiSearch(t, srv, url.Values{"q": {"gluten AND zonulin OR celiac"}})
+	if both.Total == 0 || both.Total >= one.Total || loose.Total == both.Total {
+		t.Fatalf("fixture: #1 %d, both %d, without parentheses %d: want a narrower non-empty combination that parentheses change", one.Total, both.Total, loose.Total)
 	}
 
-	searchAs(t, c, srv, "zonulin")
+	searchAs(t, c, srv, "zonulin OR celiac")
 	searchAs(t, c, srv, "gluten", "language", "eng")
 	searchAs(t, c, srv, "gluten", "language", "eng", "sort", "date") // the same search again: no new number
 	fetch(t, c, srv, "/search?q=gluten&language=eng&page=2")         // paging is the same search
-	code, body := searchAs(t, c, srv, "#1 AND #2")
+	code, body := searchAs(t, c, srv, "#2 AND #1")
 	if code != http.StatusOK {
-		t.Fatalf("#1 AND #2: %d", code)
+		t.Fatalf("#2 AND #1: %d", code)
 	}
 	wantAs := both.SearchedAs
 	if !strings.Contains(body, "Searched as <code>"+html.EscapeString(wantAs)+"</code>") {
-		t.Errorf("#1 AND #2 not searched as %q", wantAs)
+		t.Errorf("#2 AND #1 not searched as %q", wantAs)
 	}
 	if !strings.Contains(body, `<h1 id="results-h">`+formatCount(both.Total)+" records") {
-		t.Errorf("#1 AND #2 does not find the %d records of (zonulin) AND (gluten)", both.Total)
+		t.Errorf("#2 AND #1 does not find the %d records of (gluten) AND (zonulin OR celiac)", both.Total)
 	}
 	rows := historyRows(t, body)
 	want := []string{
-		"#3|#1 AND #2|" + wantAs + "||" + formatCount(both.Total),
+		"#3|#2 AND #1|" + wantAs + "||" + formatCount(both.Total),
 		"#2|gluten|" + two.SearchedAs + "|English|" + formatCount(two.Total),
-		"#1|zonulin|" + one.SearchedAs + "||" + formatCount(one.Total),
+		"#1|zonulin OR celiac|" + one.SearchedAs + "||" + formatCount(one.Total),
 	}
 	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
 		t.Errorf("history rows:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
@@ -99,7 +102,7 @@ func TestHistory_NumbersSearchesAndCombinesThem(t *testing.T) {
 	if sess == nil {
 		t.Fatal("the search page set no history cookie")
 	}
-	req, _ := http.NewRequest("GET", srv+"/api/v1/search?q="+url.QueryEscape("#1 AND #2"), nil)
+	req, _ := http.NewRequest("GET", srv+"/api/v1/search?q="+url.QueryEscape("#2 AND #1"), nil)
 	req.AddCookie(sess)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -112,7 +115,7 @@ func TestHistory_NumbersSearchesAndCombinesThem(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&res)
 	resp.Body.Close()
 	if res.Total != both.Total || res.SearchedAs != wantAs {
-		t.Errorf("API #1 AND #2 with the cookie: %d %q, want %d %q", res.Total, res.SearchedAs, both.Total, wantAs)
+		t.Errorf("API #2 AND #1 with the cookie: %d %q, want %d %q", res.Total, res.SearchedAs, both.Total, wantAs)
 	}
 	req, _ = http.NewRequest("GET", srv+"/api/v1/history", nil)
 	req.AddCookie(sess)
@@ -125,7 +128,7 @@ func TestHistory_NumbersSearchesAndCombinesThem(t *testing.T) {
 	}
 	json.NewDecoder(resp.Body).Decode(&hist)
 	resp.Body.Close()
-	if len(hist.History) < 3 || hist.History[len(hist.History)-1].N != 1 || hist.History[len(hist.History)-1].Query != "zonulin" {
+	if len(hist.History) < 3 || hist.History[len(hist.History)-1].N != 1 || hist.History[len(hist.History)-1].Query != "zonulin OR celiac" {
 		t.Errorf("/api/v1/history = %+v", hist.History)
 	}
 }
@@ -143,9 +146,8 @@ func TestHistory_UnknownNumberIsAClearError(t *testing.T) {
 	if code != http.StatusBadRequest || !strings.Contains(body, "there is no search #9 in this session") || !strings.Contains(body, "#1, #2") {
 		t.Errorf("#9: %d, want 400 naming #9 and the numbers held", code)
 	}
-	code, body = searchAs(t, c, srv, "gluten # diet")
-	if code != http.StatusBadRequest || !strings.Contains(body, "followed by the number") {
-		t.Errorf("a bare #: %d, want 400", code)
+	if q, err := expandHistory(`C# "#1" diet`, nil); err != nil || q != `C# "#1" diet` {
+		t.Errorf("a # without a number, or quoted: %q, %v; want the query unchanged", q, err)
 	}
 	// Another browser has its own history.
 	other := browserClient(t)
