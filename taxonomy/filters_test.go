@@ -6,6 +6,7 @@ import (
 
 	"villi/internal/fixture"
 	"villi/internal/pubmedtest"
+	"villi/pubmed"
 )
 
 // Article types and age groups of real records, read by hand from their
@@ -70,6 +71,56 @@ func TestArticleTypes_EveryGroupHasALabel(t *testing.T) {
 	for _, s := range AgeGroupValues() {
 		if AgeGroupLabel(s) == s {
 			t.Errorf("age group %q has no label", s)
+		}
+	}
+}
+
+// The nesting PubMed's filters have, one heading or type at a time, on a
+// real record stripped to it: a systematic review alone is a review, an
+// RCT alone a clinical trial, a newborn a child.
+func TestArticleTypesAndAgeGroups_OneAtATime(t *testing.T) {
+	base := pubmedtest.Article(t, fixture.Path(t, "p1m-ortho__xs-stmz-methodology/pubmed_result_pvz.xml"), 28156215)
+	types := []struct {
+		pt   string
+		want []string
+	}{
+		{"Systematic Review", []string{"systematic-review", "review"}},
+		{"Randomized Controlled Trial", []string{"rct", "clinical-trial"}},
+		{"Clinical Trial, Phase III", []string{"clinical-trial"}},
+		{"Meta-Analysis", []string{"meta-analysis"}},
+		{"Editorial", []string{"commentary"}},
+		{"Published Erratum", []string{"correction"}},
+		{"Practice Guideline", []string{"guideline"}},
+		{"JOURNAL ARTICLE", nil},
+	}
+	for _, tt := range types {
+		a := *base
+		a.PublicationTypes = []pubmed.PublicationType{{Name: tt.pt}}
+		if got := ArticleTypes(&a); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: ArticleTypes = %v, want %v", tt.pt, got, tt.want)
+		}
+	}
+	ages := []struct {
+		ui, name string
+		want     []string
+	}{
+		{"D007231", "Infant, Newborn", []string{"child"}},
+		{"D007223", "Infant", []string{"child"}},
+		{"D002675", "Child, Preschool", []string{"child"}},
+		{"D002648", "Child", []string{"child"}},
+		{"D000293", "Adolescent", []string{"adolescent"}},
+		{"D055815", "Young Adult", []string{"adult"}},
+		{"D000328", "Adult", []string{"adult"}},
+		{"D008875", "Middle Aged", []string{"adult"}},
+		{"D000368", "Aged", []string{"aged"}},
+		{"D000369", "Aged, 80 and over", []string{"aged"}},
+		{"D006801", "Humans", nil},
+	}
+	for _, tt := range ages {
+		a := *base
+		a.MeSH = []pubmed.MeshHeading{{DescriptorUI: tt.ui, DescriptorName: tt.name}}
+		if got := AgeGroups(&a); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: AgeGroups = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
