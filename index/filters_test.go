@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -211,12 +212,12 @@ func TestFilters_EachFacetValueNarrowsToExactlyItsRecords(t *testing.T) {
 				if name == FacetJournal || name == FacetYear {
 					// A journal's names or a year range may take in more.
 					if extra := minus(want, got); len(extra) > 0 {
-						t.Errorf("%s=%s misses %v", name, fc.Value, extra)
+						t.Errorf("%s=%s misses %v", name, fc.Value, first(extra))
 					}
 					return
 				}
 				if !slices.Equal(got, want) {
-					t.Errorf("%s=%s: extra %v, missing %v", name, fc.Value, minus(got, want), minus(want, got))
+					t.Errorf("%s=%s: extra %v, missing %v", name, fc.Value, first(minus(got, want)), first(minus(want, got)))
 				}
 				if len(got) != fc.Count {
 					t.Errorf("%s=%s finds %d, the facet counted %d", name, fc.Value, len(got), fc.Count)
@@ -282,4 +283,12 @@ func TestSearch_SortAppliedIsReported(t *testing.T) {
 			t.Errorf("%+v: Sort = %q, want %q", tt.req, res.Sort, tt.want)
 		}
 	}
+}
+
+// first keeps a failure message short: up to ten PMIDs and how many more.
+func first(ids []uint64) string {
+	if len(ids) <= 10 {
+		return fmt.Sprint(ids)
+	}
+	return fmt.Sprintf("%v and %d more", ids[:10], len(ids)-10)
 }
