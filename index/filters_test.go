@@ -54,28 +54,38 @@ func fixtureCorpus(t *testing.T) (*Index, []store.Record) {
 // values the record counts under. A facet this switch does not know fails
 // the test, so a new facet cannot go untested.
 func facetValues(t *testing.T, name string, rec *store.Record) []string {
+	vals, ok := facetValuesAt(name, rec, filterAt)
+	if !ok {
+		t.Fatalf("facet %q has no brute-force reading in facetValuesAt: add one", name)
+	}
+	return vals
+}
+
+// facetValuesAt is facetValues with free full text judged at at; ok is
+// false for a facet it does not know.
+func facetValuesAt(name string, rec *store.Record, at time.Time) (vals []string, ok bool) {
 	a := &rec.Article
 	switch name {
 	case FacetConditions:
-		return rec.Tags.Conditions
+		return rec.Tags.Conditions, true
 	case FacetMechanisms:
-		return rec.Tags.Mechanisms
+		return rec.Tags.Mechanisms, true
 	case FacetEvidence:
-		return []string{rec.Tags.Evidence}
+		return []string{rec.Tags.Evidence}, true
 	case FacetSpecies:
-		return []string{rec.Tags.Species}
+		return []string{rec.Tags.Species}, true
 	case FacetYear:
 		if y := a.Year(); y > 0 {
-			return []string{strconv.Itoa(y)}
+			return []string{strconv.Itoa(y)}, true
 		}
-		return nil
+		return nil, true
 	case FacetJournal:
-		return []string{journalName(a.Journal)}
+		return []string{journalName(a.Journal)}, true
 	case FacetFreeFullText:
-		if a.FreeFullText(filterAt) != "" {
-			return []string{FreeFullTextValue}
+		if a.FreeFullText(at) != "" {
+			return []string{FreeFullTextValue}, true
 		}
-		return nil
+		return nil, true
 	case FacetLanguage:
 		var out []string
 		for _, l := range a.Languages {
@@ -83,19 +93,18 @@ func facetValues(t *testing.T, name string, rec *store.Record) []string {
 				out = append(out, l)
 			}
 		}
-		return out
+		return out, true
 	case FacetArticleType:
-		return taxonomy.ArticleTypes(a)
+		return taxonomy.ArticleTypes(a), true
 	case FacetAge:
-		return taxonomy.AgeGroups(a)
+		return taxonomy.AgeGroups(a), true
 	case FacetRetracted:
 		if a.IsRetracted() {
-			return []string{RetractedValue}
+			return []string{RetractedValue}, true
 		}
-		return nil
+		return nil, true
 	}
-	t.Fatalf("facet %q has no brute-force reading in facetValues: add one", name)
-	return nil
+	return nil, false
 }
 
 // filterOn is the request that keeps the records with value v of facet
