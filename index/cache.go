@@ -177,7 +177,10 @@ func filterKey(r *Request) string {
 	set(r.Evidence, false)
 	set(r.Species, false)
 	set(r.Journals, true)
-	b.WriteString(strconv.Itoa(r.From) + "\x00" + strconv.Itoa(r.To) + "\x00" + strconv.FormatBool(r.ExcludeRetracted) + "\x00")
+	set(r.Languages, true)
+	set(r.ArticleTypes, false)
+	set(r.AgeGroups, false)
+	b.WriteString(strconv.Itoa(r.From) + "\x00" + strconv.Itoa(r.To) + "\x00" + strconv.FormatBool(r.ExcludeRetracted) + strconv.FormatBool(r.OnlyRetracted) + "\x00")
 	if r.FreeFullText {
 		b.WriteString("free " + strconv.FormatInt(r.FreeAt.Unix(), 10))
 	}

@@ -19,7 +19,28 @@ const (
 	// FacetFreeFullText has one value, FreeFullTextValue, counting the hits
 	// free to read at PMC (Request.FreeAt); absent when none are.
 	FacetFreeFullText = "free_full_text"
+	// FacetLanguage counts MEDLINE language codes ("eng"), English first.
+	FacetLanguage = "language"
+	// FacetArticleType counts article type groups (taxonomy.ArticleTypes),
+	// FacetAge age groups from MeSH (taxonomy.AgeGroups), in their order.
+	FacetArticleType = "article_type"
+	FacetAge         = "age"
+	// FacetRetracted has one value, RetractedValue, counting the retracted
+	// hits; absent when none are.
+	FacetRetracted = "retracted"
 )
+
+// FacetNames lists every facet a search with Facets set returns (the
+// single-valued ones only when their count is not 0).
+func FacetNames() []string {
+	return []string{
+		FacetConditions, FacetMechanisms, FacetEvidence, FacetSpecies, FacetYear, FacetJournal,
+		FacetFreeFullText, FacetLanguage, FacetArticleType, FacetAge, FacetRetracted,
+	}
+}
+
+// RetractedValue is the one value of FacetRetracted.
+const RetractedValue = "retracted"
 
 // FreeFullTextValue is the one value of FacetFreeFullText.
 const FreeFullTextValue = "pmc"
@@ -46,6 +67,7 @@ func (t *table) facets(d *docs, hits bitset, freeAt time.Time, focus bool) map[s
 	out := map[string][]FacetCount{
 		FacetConditions: {}, FacetMechanisms: {}, FacetEvidence: {},
 		FacetSpecies: {}, FacetYear: {}, FacetJournal: {},
+		FacetLanguage: {}, FacetArticleType: {}, FacetAge: {},
 	}
 	for c, bs := range t.cats {
 		// Under Focus the condition and mechanism facets count the focus.
@@ -86,6 +108,9 @@ func (t *table) facets(d *docs, hits bitset, freeAt time.Time, focus bool) map[s
 	if n := hits.andCount(t.freeAt(freeAt)); n > 0 {
 		out[FacetFreeFullText] = []FacetCount{{Value: FreeFullTextValue, Count: n}}
 	}
+	if n := hits.andCount(t.retracted); n > 0 {
+		out[FacetRetracted] = []FacetCount{{Value: RetractedValue, Count: n}}
+	}
 	for name, counts := range out {
 		sortFacet(name, counts)
 		if name == FacetJournal && len(counts) > MaxJournals {
@@ -110,6 +135,29 @@ func sortFacet(name string, counts []FacetCount) {
 			yi, _ := strconv.Atoi(counts[i].Value)
 			yj, _ := strconv.Atoi(counts[j].Value)
 			return yi < yj
+		})
+	case FacetArticleType, FacetAge:
+		rank := taxonomy.ArticleTypeRank
+		if name == FacetAge {
+			rank = taxonomy.AgeGroupRank
+		}
+		sort.Slice(counts, func(i, j int) bool {
+			ri, rj := rank(counts[i].Value), rank(counts[j].Value)
+			if ri != rj {
+				return ri < rj
+			}
+			return counts[i].Value < counts[j].Value
+		})
+	case FacetLanguage:
+		// English first, as PubMed lists it; then by count.
+		sort.Slice(counts, func(i, j int) bool {
+			if ei, ej := counts[i].Value == "eng", counts[j].Value == "eng"; ei != ej {
+				return ei
+			}
+			if counts[i].Count != counts[j].Count {
+				return counts[i].Count > counts[j].Count
+			}
+			return counts[i].Value < counts[j].Value
 		})
 	default:
 		sort.Slice(counts, func(i, j int) bool {

@@ -47,6 +47,9 @@ func (t *table) filter(d *docs, r *Request) bitset {
 	}
 	anyOf(catEvidence, r.Evidence)
 	anyOf(catSpecies, r.Species)
+	anyOf(catLanguage, lowered(r.Languages))
+	anyOf(catArticleType, r.ArticleTypes)
+	anyOf(catAge, r.AgeGroups)
 
 	var tasets []bool
 	for _, j := range r.Journals {
@@ -81,6 +84,9 @@ func (t *table) filter(d *docs, r *Request) bitset {
 			copy(out, t.live)
 		}
 		out.andNot(t.retracted)
+	}
+	if r.OnlyRetracted {
+		and(t.retracted)
 	}
 	if r.FreeFullText {
 		and(t.freeAt(r.FreeAt))
@@ -125,6 +131,15 @@ func scanIDs[ID uint16 | uint32](t *table, col []ID, keep []bool) bitset {
 		if int(id) < len(keep) && keep[id] {
 			out.set(int32(row))
 		}
+	}
+	return out
+}
+
+// lowered is vals in lower case: language codes come as "ENG" too.
+func lowered(vals []string) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = strings.ToLower(v)
 	}
 	return out
 }

@@ -18,7 +18,7 @@ import (
 // MappingVersion is bumped whenever the mapping or Document changes; Open
 // deletes an index of another version (or of another synonym table, see
 // stamp), and NeedsRebuild reports true.
-const MappingVersion = 6
+const MappingVersion = 7
 
 // stamp identifies what an index was built with: the mapping and the
 // synonym table whose concept terms the text fields hold.

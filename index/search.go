@@ -57,6 +57,11 @@ type Request struct {
 	Focus            bool
 	From, To         int // publication year range, inclusive; 0 = open
 	ExcludeRetracted bool
+	// Languages (MEDLINE codes such as "eng", any case), ArticleTypes
+	// (taxonomy.ArticleTypeValues) and AgeGroups (taxonomy.AgeGroupValues)
+	// filter like the slugs above; OnlyRetracted keeps retracted records.
+	Languages, ArticleTypes, AgeGroups []string
+	OnlyRetracted                      bool
 	// FreeFullText keeps records whose PMC copy is free to read at FreeAt
 	// (pubmed.Article.FreeFullText); the facet of that name counts them.
 	FreeFullText bool
@@ -84,6 +89,7 @@ type Request struct {
 type Result struct {
 	Total      uint64                  `json:"total"`
 	SearchedAs string                  `json:"searched_as"`
+	Sort       string                  `json:"sort"` // the order applied: relevance without a query is "date"
 	Hits       []Hit                   `json:"hits"`
 	Facets     map[string][]FacetCount `json:"facets,omitempty"`
 	// Next is the cursor for the page after this one; nil on the last page.
@@ -132,6 +138,17 @@ func sortOrder(name string, haveQuery bool) ([]sortKey, error) {
 		return []sortKey{byEvidenceRank, byPubDateDesc, byPMID}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown sort %q (use relevance, date or evidence)", ErrBadRequest, name)
+}
+
+// appliedSort names the order keys put hits in.
+func appliedSort(keys []sortKey) string {
+	switch keys[0] {
+	case byScore:
+		return SortRelevance
+	case byEvidenceRank:
+		return SortEvidence
+	}
+	return SortDate
 }
 
 // cursorPos is a parsed search_after cursor: the sort values of the last hit
@@ -298,6 +315,7 @@ func (ix *Index) run(ctx context.Context, bi bleve.Index, d *docs, p *plan) (*Re
 	out := &Result{
 		Total:      uint64(hits.count()),
 		SearchedAs: p.searchedAs,
+		Sort:       appliedSort(p.keys),
 		Hits:       make([]Hit, 0, len(rows)),
 	}
 	ids := make([]string, len(rows))

@@ -60,27 +60,23 @@ func matches(r Request, rec *store.Record) bool {
 		(r.AddedSince.IsZero() || !rec.Added.Before(r.AddedSince))
 }
 
-// bruteFacets counts the facet values of recs as Search should.
+// bruteFacets counts the facet values of recs as Search should, every
+// facet of FacetNames, free full text judged now.
 func bruteFacets(recs []*store.Record) map[string]map[string]int {
 	out := map[string]map[string]int{}
-	inc := func(facet, v string) {
-		if out[facet] == nil {
-			out[facet] = map[string]int{}
-		}
-		out[facet][v]++
-	}
-	for _, r := range recs {
-		for _, c := range r.Tags.Conditions {
-			inc(FacetConditions, c)
-		}
-		for _, m := range r.Tags.Mechanisms {
-			inc(FacetMechanisms, m)
-		}
-		inc(FacetEvidence, r.Tags.Evidence)
-		inc(FacetSpecies, r.Tags.Species)
-		inc(FacetJournal, journalName(r.Article.Journal))
-		if y := r.Article.Year(); y > 0 {
-			inc(FacetYear, strconv.Itoa(y))
+	now := time.Now()
+	for _, name := range FacetNames() {
+		for _, r := range recs {
+			vals, ok := facetValuesAt(name, r, now)
+			if !ok {
+				panic("facet " + name + " has no brute-force reading in facetValuesAt")
+			}
+			for _, v := range vals {
+				if out[name] == nil {
+					out[name] = map[string]int{}
+				}
+				out[name][v]++
+			}
 		}
 	}
 	return out
@@ -160,6 +156,12 @@ func checkFacetOrder(t *testing.T, f map[string][]FacetCount) {
 				ya, _ := strconv.Atoi(a.Value)
 				yb, _ := strconv.Atoi(b.Value)
 				ok = ya < yb
+			case FacetArticleType:
+				ok = taxonomy.ArticleTypeRank(a.Value) < taxonomy.ArticleTypeRank(b.Value)
+			case FacetAge:
+				ok = taxonomy.AgeGroupRank(a.Value) < taxonomy.AgeGroupRank(b.Value)
+			case FacetLanguage:
+				ok = a.Value == "eng" || (b.Value != "eng" && (a.Count > b.Count || (a.Count == b.Count && a.Value < b.Value)))
 			default:
 				ok = a.Count > b.Count || (a.Count == b.Count && a.Value < b.Value)
 			}

@@ -38,12 +38,15 @@ const (
 	// catCondition and catMechanism.
 	catFocusCondition
 	catFocusMechanism
+	catLanguage
+	catArticleType
+	catAge
 	numCats
 )
 
 // catFacet names the facet of each cat; the focus cats count under the
 // names of the cats they stand in for.
-var catFacet = [numCats]string{FacetConditions, FacetMechanisms, FacetEvidence, FacetSpecies, FacetConditions, FacetMechanisms}
+var catFacet = [numCats]string{FacetConditions, FacetMechanisms, FacetEvidence, FacetSpecies, FacetConditions, FacetMechanisms, FacetLanguage, FacetArticleType, FacetAge}
 
 // noAdded marks rows whose record has no Added time.
 const noAdded = math.MinInt64
@@ -155,7 +158,8 @@ func (d *docs) publish(t *table) {
 	d.cur = t
 }
 
-// table is one immutable generation of the doc table.
+// table is one immutable generation of the doc table. Languages, article
+// types and age groups are categories like conditions: a bitset per value.
 type table struct {
 	gen       uint64
 	n         int // rows, live or not
@@ -331,7 +335,7 @@ func (b *tableBuilder) resolve(term string) (termAction, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch prefix {
-	case tCondition, tMechanism, tEvidence, tSpecies, tFocusCondition, tFocusMechanism:
+	case tCondition, tMechanism, tEvidence, tSpecies, tFocusCondition, tFocusMechanism, tLanguage, tArticleType, tAge:
 		a.cat = catOfPrefix(prefix)
 		a.id = d.cats[a.cat].intern(val)
 		a.rank = uint8(taxonomy.EvidenceRank(val))
@@ -376,6 +380,12 @@ func catOfPrefix(prefix string) cat {
 		return catFocusCondition
 	case tFocusMechanism:
 		return catFocusMechanism
+	case tLanguage:
+		return catLanguage
+	case tArticleType:
+		return catArticleType
+	case tAge:
+		return catAge
 	}
 	return catSpecies
 }
@@ -384,7 +394,7 @@ func catOfPrefix(prefix string) cat {
 func (b *tableBuilder) apply(a *termAction, row int32) {
 	t := b.t
 	switch string(a.kind) {
-	case tCondition, tMechanism, tEvidence, tSpecies, tFocusCondition, tFocusMechanism:
+	case tCondition, tMechanism, tEvidence, tSpecies, tFocusCondition, tFocusMechanism, tLanguage, tArticleType, tAge:
 		b.catBits(a.cat, a.id, row).set(row)
 		if a.cat == catEvidence {
 			t.evRank[row] = a.rank

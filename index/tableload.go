@@ -14,6 +14,7 @@ import (
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 
 	"villi/store"
+	"villi/taxonomy"
 )
 
 // The doc table is persisted as the terms of one keyword field (fTable), a
@@ -34,6 +35,10 @@ const (
 	tAdded          = "a" // Unix ns
 	tRetracted      = "r"
 	tFree           = "f" // Unix ns from which the PMC copy is free to read
+	// Added in MappingVersion 7: PubMed's filters.
+	tLanguage    = "l" // a lower-case language code, "eng"
+	tArticleType = "p" // an article type group (taxonomy.ArticleTypes)
+	tAge         = "g" // an age group from MeSH (taxonomy.AgeGroups)
 )
 
 // taSep joins a record's journal names in its tTA term.
@@ -63,6 +68,15 @@ func tableTerms(rec *store.Record) []string {
 	}
 	add(tEvidence, t.Evidence)
 	add(tSpecies, t.Species)
+	for _, l := range lowerUnique(a.Languages...) {
+		add(tLanguage, l)
+	}
+	for _, p := range taxonomy.ArticleTypes(a) {
+		add(tArticleType, p)
+	}
+	for _, g := range taxonomy.AgeGroups(a) {
+		add(tAge, g)
+	}
 	if y := a.Year(); y > 0 {
 		add(tYear, strconv.Itoa(y))
 	}

@@ -38,6 +38,13 @@ const (
 	// value FreeFullTextValue.
 	FacetFreeFullText = index.FacetFreeFullText
 	FreeFullTextValue = index.FreeFullTextValue
+	// PubMed's filters: language codes, article types, MeSH age groups and
+	// the retracted count (index.FacetNames lists every facet).
+	FacetLanguage    = index.FacetLanguage
+	FacetArticleType = index.FacetArticleType
+	FacetAge         = index.FacetAge
+	FacetRetracted   = index.FacetRetracted
+	RetractedValue   = index.RetractedValue
 )
 
 // Page sizes and the deepest page reachable by number (deeper pages follow
@@ -57,6 +64,7 @@ var ErrBadRequest = index.ErrBadRequest
 type SearchResult struct {
 	Total      uint64                  `json:"total"`
 	SearchedAs string                  `json:"searched_as"`
+	Sort       string                  `json:"sort"` // the order applied (index.Result.Sort)
 	Hits       []Hit                   `json:"hits"`
 	Facets     map[string][]FacetCount `json:"facets,omitempty"`
 	// Next is an opaque cursor for the page after this one (search_after).
@@ -114,6 +122,7 @@ func (l *Library) Search(ctx context.Context, req Request) (*SearchResult, error
 	out := &SearchResult{
 		Total:      res.Total,
 		SearchedAs: res.SearchedAs,
+		Sort:       res.Sort,
 		Hits:       make([]Hit, 0, len(res.Hits)),
 		Facets:     res.Facets,
 		Next:       EncodeCursor(res.Next),

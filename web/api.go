@@ -24,11 +24,20 @@ func (s *server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	res, err := s.lib.Search(r.Context(), p.request(true))
+	// #n refers to the history of the session cookie the search page set;
+	// the API reads and adds to it but never sets the cookie.
+	hid := historyID(r)
+	req, err := s.withHistory(p, hid)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	res, err := s.lib.Search(r.Context(), req)
 	if err != nil {
 		s.apiFailed(w, r, "search", err)
 		return
 	}
+	s.record(hid, p, req.Q, res)
 	writeJSON(w, http.StatusOK, res)
 }
 

@@ -23,6 +23,12 @@ func (s *server) label(field, value string) string {
 		return taxonomy.EvidenceLabel(value)
 	case fieldSpecies:
 		return taxonomy.SpeciesLabel(value)
+	case fieldArticleType:
+		return taxonomy.ArticleTypeLabel(value)
+	case fieldAge:
+		return taxonomy.AgeGroupLabel(value)
+	case fieldLanguage:
+		return languageName(value)
 	}
 	return value
 }

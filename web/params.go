@@ -37,6 +37,13 @@ const (
 	fieldTopic     = "topic" // a mechanism; CONTRACTS.md's API name
 	fieldEvidence  = "evidence"
 	fieldSpecies   = "species"
+	// PubMed's filters (language codes, taxonomy's article types and age
+	// groups, journal names).
+	fieldJournal     = "journal"
+	fieldLanguage    = "language"
+	fieldArticleType = "article_type"
+	fieldAge         = "age"
+	fieldRetracted   = "retracted" // exclude or only
 )
 
 // searchParams is one search as a URL states it.
@@ -61,9 +68,14 @@ type searchParams struct {
 	Page   int    // 1-based
 	Size   int
 	Cursor string // library.EncodeCursor form; replaces Page
+
+	// Journals are any of a journal's names; Languages MEDLINE codes.
+	Journals, Languages, ArticleTypes, AgeGroups []string
+	// Retracted is "", "exclude" or "only".
+	Retracted string
 }
 
-const searchParamNames = "q, condition, topic (or mechanism), focus, evidence, species, from, to, added_since, added_until, free_full_text, sort, page, size, cursor"
+const searchParamNames = "q, condition, topic (or mechanism), focus, evidence, species, article_type, age, language, journal, retracted, from, to, added_since, added_until, free_full_text, sort, page, size, cursor"
 
 // fieldFreeFullText is the free full text filter's URL parameter.
 const fieldFreeFullText = "free_full_text"
@@ -74,7 +86,7 @@ const fieldFocus = "focus"
 func isSearchParam(name string) bool {
 	switch name {
 	case "q", fieldCondition, fieldTopic, "mechanism", fieldEvidence, fieldSpecies,
-		"from", "to", "added_since", "added_until", fieldFreeFullText, fieldFocus, "sort", "page", "size", "cursor":
+		fieldJournal, fieldLanguage, fieldArticleType, fieldAge, fieldRetracted, "from", "to", "added_since", "added_until", fieldFreeFullText, fieldFocus, "sort", "page", "size", "cursor":
 		return true
 	}
 	return false
@@ -96,7 +108,7 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 			continue
 		}
 		switch name {
-		case "q", "from", "to", "added_since", "added_until", fieldFreeFullText, fieldFocus, "sort", "page", "size", "cursor":
+		case "q", "from", "to", "added_since", "added_until", fieldFreeFullText, fieldRetracted, fieldFocus, "sort", "page", "size", "cursor":
 			if len(vals) > 1 {
 				return p, badInput("parameter %q is given %d times; give it once", name, len(vals))
 			}
@@ -118,6 +130,25 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 	}
 	if p.Species, err = slugList(v[fieldSpecies], "species", taxonomy.SpeciesValues()); err != nil {
 		return p, err
+	}
+	if p.ArticleTypes, err = slugList(v[fieldArticleType], "article type", taxonomy.ArticleTypeValues()); err != nil {
+		return p, err
+	}
+	if p.AgeGroups, err = slugList(v[fieldAge], "age group", taxonomy.AgeGroupValues()); err != nil {
+		return p, err
+	}
+	if p.Languages, err = languageList(v[fieldLanguage]); err != nil {
+		return p, err
+	}
+	if p.Journals, err = journalList(v[fieldJournal]); err != nil {
+		return p, err
+	}
+	switch rt := v.Get(fieldRetracted); rt {
+	case "", "include":
+	case "exclude", "only":
+		p.Retracted = rt
+	default:
+		return p, badInput("retracted %q: use exclude (leave retracted records out) or only (only retracted records)", rt)
 	}
 	if p.From, err = yearParam(v.Get("from"), "from"); err != nil {
 		return p, err
@@ -211,6 +242,42 @@ func slugList(vals []string, what string, valid []string) ([]string, error) {
 	return out, nil
 }
 
+// languageList reads language codes: MEDLINE's three letters ("eng",
+// "ger"), any case, repeated or comma-separated.
+func languageList(vals []string) ([]string, error) {
+	var out []string
+	for _, v := range vals {
+		for _, l := range strings.Split(v, ",") {
+			l = strings.ToLower(strings.TrimSpace(l))
+			if l == "" || slices.Contains(out, l) {
+				continue
+			}
+			if len(l) < 2 || len(l) > 8 || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz") != "" {
+				return nil, badInput("language %q: use a MEDLINE language code such as eng, ger or fre", clipQuery(l))
+			}
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// journalList reads journal names (MedlineTA, ISO abbreviation or title,
+// any case); titles hold commas, so only repetition separates them.
+func journalList(vals []string) ([]string, error) {
+	var out []string
+	for _, v := range vals {
+		v = strings.TrimSpace(v)
+		if v == "" || slices.Contains(out, v) {
+			continue
+		}
+		if utf8.RuneCountInString(v) > 300 {
+			return nil, badInput("journal %q is longer than any journal's name", clipQuery(v))
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 func yearParam(v, name string) (int, error) {
 	if v == "" {
 		return 0, nil
@@ -245,12 +312,16 @@ func addedParam(v, name string, endOfDay bool) (time.Time, error) {
 // request is the index request for p.
 func (p searchParams) request(facets bool) library.Request {
 	after, _ := library.DecodeCursor(p.Cursor) // checked by parseSearch
-	return library.Request{
+	r := library.Request{
 		Q:            p.Q,
 		Conditions:   p.Conditions,
 		Mechanisms:   p.Mechanisms,
 		Evidence:     p.Evidence,
 		Species:      p.Species,
+		Journals:     p.Journals,
+		Languages:    p.Languages,
+		ArticleTypes: p.ArticleTypes,
+		AgeGroups:    p.AgeGroups,
 		From:         p.From,
 		To:           p.To,
 		AddedSince:   p.AddedSince,
@@ -263,11 +334,14 @@ func (p searchParams) request(facets bool) library.Request {
 		After:        after,
 		Facets:       facets,
 	}
+	r.ExcludeRetracted, r.OnlyRetracted = p.Retracted == "exclude", p.Retracted == "only"
+	return r
 }
 
 // filtered reports whether any filter is set (beyond the query).
 func (p searchParams) filtered() bool {
-	return len(p.Conditions)+len(p.Mechanisms)+len(p.Evidence)+len(p.Species) > 0 || p.From > 0 || p.To > 0 ||
+	return len(p.Conditions)+len(p.Mechanisms)+len(p.Evidence)+len(p.Species)+len(p.Journals)+len(p.Languages)+len(p.ArticleTypes)+len(p.AgeGroups) > 0 ||
+		p.Retracted != "" || p.From > 0 || p.To > 0 ||
 		!p.AddedSince.IsZero() || !p.AddedUntil.IsZero() || p.FreeFullText
 }
 
@@ -298,6 +372,21 @@ func (p searchParams) encode() string {
 	}
 	for _, sp := range p.Species {
 		add(fieldSpecies, sp)
+	}
+	for _, v := range p.ArticleTypes {
+		add(fieldArticleType, v)
+	}
+	for _, v := range p.AgeGroups {
+		add(fieldAge, v)
+	}
+	for _, v := range p.Languages {
+		add(fieldLanguage, v)
+	}
+	for _, v := range p.Journals {
+		add(fieldJournal, v)
+	}
+	if p.Retracted != "" {
+		add(fieldRetracted, p.Retracted)
 	}
 	if p.From > 0 {
 		add("from", strconv.Itoa(p.From))
@@ -345,6 +434,10 @@ func (p searchParams) clone() searchParams {
 	c.Mechanisms = slices.Clone(p.Mechanisms)
 	c.Evidence = slices.Clone(p.Evidence)
 	c.Species = slices.Clone(p.Species)
+	c.Journals = slices.Clone(p.Journals)
+	c.Languages = slices.Clone(p.Languages)
+	c.ArticleTypes = slices.Clone(p.ArticleTypes)
+	c.AgeGroups = slices.Clone(p.AgeGroups)
 	c.Page, c.Cursor = 1, ""
 	return c
 }
@@ -360,6 +453,14 @@ func (p *searchParams) field(name string) *[]string {
 		return &p.Evidence
 	case fieldSpecies:
 		return &p.Species
+	case fieldJournal:
+		return &p.Journals
+	case fieldLanguage:
+		return &p.Languages
+	case fieldArticleType:
+		return &p.ArticleTypes
+	case fieldAge:
+		return &p.AgeGroups
 	}
 	panic("web: no search field " + name)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"villi/account"
 	"villi/library"
@@ -36,6 +37,13 @@ type searchPage struct {
 	// Collect is the form that adds ticked hits to a collection; nil for
 	// a visitor.
 	Collect *collectForm
+
+	// Retracted is the count of retracted hits; RetractedChoices the
+	// retracted filter's options.
+	Retracted        int
+	RetractedChoices []facetValue
+	// History is this browser session's searches, newest first.
+	History []historyEntry
 }
 
 // collectForm is the search page's "add selected to a collection" form.
@@ -63,7 +71,13 @@ type link struct {
 type facetGroup struct {
 	Name, Label string
 	Values      []facetValue
+	// More are the values past the first few of a long facet (journals),
+	// folded away.
+	More []facetValue
 }
+
+// facetShown is how many values of a long facet show before "more".
+const facetShown = 8
 
 type facetValue struct {
 	Value, Label string
@@ -77,11 +91,18 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, err.Error(), err)
 		return
 	}
-	res, err := s.lib.Search(r.Context(), p.request(true))
+	hid := s.ensureHistoryID(w, r)
+	req, err := s.withHistory(p, hid)
+	if err != nil {
+		s.renderError(w, r, http.StatusBadRequest, err.Error(), err)
+		return
+	}
+	res, err := s.lib.Search(r.Context(), req)
 	if err != nil {
 		s.searchFailed(w, r, err)
 		return
 	}
+	s.record(hid, p, req.Q, res)
 	d := searchPage{
 		layout: layout{Title: searchTitle(p), Q: p.Q, AtomURL: p.clone().url("/search.atom")},
 		P:      p,
@@ -94,9 +115,18 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 			d.FreeFullText = fc.Count
 		}
 	}
+	for _, fc := range res.Facets[library.FacetRetracted] {
+		d.Retracted = fc.Count
+	}
+	d.RetractedChoices = []facetValue{
+		{Value: "", Label: "Include retracted records", Checked: p.Retracted == ""},
+		{Value: "exclude", Label: "Leave them out", Checked: p.Retracted == "exclude"},
+		{Value: "only", Label: "Only retracted records", Count: d.Retracted, Checked: p.Retracted == "only"},
+	}
+	d.History = s.hist.entries(hid, time.Now())
 	d.Active, d.ClearURL = s.activeFilters(p)
 	d.Filtered = p.filtered()
-	d.Sorts = sortLinks(p)
+	d.Sorts = sortLinks(p, res)
 	d.Chart = newYearChart(p, res.Facets[library.FacetYear])
 	d.Pager = newPager(p, res)
 	if s.digest != nil {
@@ -171,7 +201,11 @@ func (s *server) facetGroups(p searchParams, facets map[string][]library.FacetCo
 		{fieldCondition, library.FacetConditions, "Condition"},
 		{fieldTopic, library.FacetMechanisms, "Mechanism"},
 		{fieldEvidence, library.FacetEvidence, "Evidence"},
+		{fieldArticleType, library.FacetArticleType, "Article type"},
 		{fieldSpecies, library.FacetSpecies, "Species"},
+		{fieldAge, library.FacetAge, "Age (MeSH)"},
+		{fieldLanguage, library.FacetLanguage, "Language"},
+		{fieldJournal, library.FacetJournal, "Journal"},
 	}
 	var out []facetGroup
 	for _, g := range groups {
@@ -186,6 +220,18 @@ func (s *server) facetGroups(p searchParams, facets map[string][]library.FacetCo
 				fg.Values = append(fg.Values, facetValue{Value: v, Label: s.label(g.field, v), Checked: true})
 			}
 		}
+		if len(fg.Values) > facetShown {
+			// Checked values stay in sight.
+			var shown, more []facetValue
+			for i, v := range fg.Values {
+				if i < facetShown || v.Checked {
+					shown = append(shown, v)
+				} else {
+					more = append(more, v)
+				}
+			}
+			fg.Values, fg.More = shown, more
+		}
 		if len(fg.Values) > 0 {
 			out = append(out, fg)
 		}
@@ -197,7 +243,7 @@ func (s *server) facetGroups(p searchParams, facets map[string][]library.FacetCo
 // search without it, and the URL that keeps only the query.
 func (s *server) activeFilters(p searchParams) ([]link, string) {
 	var chips []link
-	for _, field := range []string{fieldCondition, fieldTopic, fieldEvidence, fieldSpecies} {
+	for _, field := range []string{fieldCondition, fieldTopic, fieldEvidence, fieldArticleType, fieldSpecies, fieldAge, fieldLanguage, fieldJournal} {
 		for _, v := range *p.field(field) {
 			chips = append(chips, link{Label: s.label(field, v), URL: p.without(field, v).url("/search")})
 		}
@@ -217,6 +263,15 @@ func (s *server) activeFilters(p searchParams) ([]link, string) {
 		c.Focus = false
 		chips = append(chips, link{Label: "About these, not mentioning them", URL: c.url("/search")})
 	}
+	if p.Retracted != "" {
+		c := p.clone()
+		c.Retracted = ""
+		label := "Without retracted records"
+		if p.Retracted == "only" {
+			label = "Retracted records only"
+		}
+		chips = append(chips, link{Label: label, URL: c.url("/search")})
+	}
 	clear := searchParams{Q: p.Q, Sort: p.Sort, Size: p.Size}
 	return chips, clear.url("/search")
 }
@@ -234,15 +289,23 @@ func yearRange(from, to int) string {
 	}
 }
 
-func sortLinks(p searchParams) []link {
-	sorts := []struct{ value, label string }{
-		{"", "Relevance"}, {library.SortDate, "Newest"}, {library.SortEvidence, "Strongest evidence"},
+// sortLinks offers the sorts, marking the one the results are in
+// (res.Sort): without a query there is nothing to rank by relevance, the
+// index lists newest first, and the control says so rather than offer
+// relevance.
+func sortLinks(p searchParams, res *library.SearchResult) []link {
+	sorts := []struct{ value, applied, label string }{
+		{"", library.SortRelevance, "Relevance"}, {library.SortDate, library.SortDate, "Newest"},
+		{library.SortEvidence, library.SortEvidence, "Strongest evidence"},
 	}
-	out := make([]link, len(sorts))
-	for i, so := range sorts {
+	var out []link
+	for _, so := range sorts {
+		if so.value == "" && res.SearchedAs == "" {
+			continue
+		}
 		c := p.clone()
 		c.Sort = so.value
-		out[i] = link{Label: so.label, URL: c.url("/search"), Current: p.Sort == so.value}
+		out = append(out, link{Label: so.label, URL: c.url("/search"), Current: res.Sort == so.applied})
 	}
 	return out
 }

@@ -101,6 +101,8 @@ type server struct {
 	// homeTTL is how long the evidence map may be reused while the library
 	// keeps changing (library.EvidenceMap).
 	homeTTL time.Duration
+	// hist is every browser session's search history (history.go).
+	hist *histories
 }
 
 // New returns the handler serving villi's pages, API, health and metrics
@@ -165,6 +167,7 @@ func New(opts Options) (http.Handler, error) {
 		return nil, err
 	}
 	s.metrics = newMetrics(s.lib)
+	s.hist = newHistories(historyBytes, historyIdle)
 	s.homeTTL = opts.HomeCacheTTL
 	if s.homeTTL <= 0 {
 		s.homeTTL = time.Minute
@@ -269,6 +272,7 @@ func (s *server) routes(mux *routeMux) {
 
 	// JSON API v1.
 	mux.Handle("GET /api/v1/search", read(s.apiSearch))
+	mux.Handle("GET /api/v1/history", read(s.apiHistory))
 	mux.Handle("GET /api/v1/articles/{pmid}", read(s.apiArticle))
 	mux.Handle("GET /api/v1/articles/{pmid}/cite", read(s.apiCite))
 	mux.Handle("GET /api/v1/export", read(s.apiExport))
