@@ -12,8 +12,9 @@ import (
 
 // Query is a parsed query. The zero value, like Parse(""), is empty.
 type Query struct {
-	root node
-	s    string
+	root  node
+	s     string
+	plain []token // see parser.plain
 }
 
 // Empty reports whether the input was blank.
@@ -71,7 +72,7 @@ func Parse(s string) (*Query, error) {
 		return nil, syntaxErr(0, "nothing to search",
 			`the query has only common words such as "the" or "of", which are not indexed`)
 	}
-	q := &Query{root: root, s: nodeString(root)}
+	q := &Query{root: root, s: nodeString(root), plain: p.plain}
 	// Checked after expansion too, so that Parse(q.String()) always succeeds.
 	if n := root.terms(); n > MaxTerms {
 		return nil, syntaxErr(0, "query too long",
@@ -89,7 +90,8 @@ type parser struct {
 	i     int
 	an    analysis.Analyzer
 	syn   *synTable
-	pmids bool // the whole query is bare numbers or identifiers: a list of records
+	pmids bool    // the whole query is bare numbers or identifiers: a list of records
+	plain []token // the words searched as plain text, which spelling correction may replace (spell.go)
 }
 
 func (p *parser) peek() (token, bool) {
@@ -329,6 +331,7 @@ func (p *parser) untagged(seg []token) (node, error) {
 			// A number searched as text is shown quoted, as it must be typed
 			// to stay text in a query of numbers only ("2015" of "2015 of").
 			out = combine(opAnd, out, p.textLeaf(nil, t.text, isPMID(t.text)))
+			p.plain = append(p.plain, t)
 		}
 		i++
 	}
