@@ -73,6 +73,8 @@ type Request struct {
 	// and Sort: stable deep paging (search_after).
 	After  []string
 	Facets bool
+	// NoCorrect searches Q as typed, without spelling correction (spell.go).
+	NoCorrect bool
 }
 
 // Result is one page of hits. Results may be shared through the result
@@ -87,6 +89,11 @@ type Result struct {
 	Took time.Duration `json:"took"`
 	// Cached reports that the result came from the result cache.
 	Cached bool `json:"cached,omitempty"`
+	// CorrectedFrom is the query as typed when spelling correction
+	// (spell.go) searched Corrected instead; SearchedAs, Total and the hits
+	// are Corrected's. Both are empty when the query was searched as typed.
+	CorrectedFrom string `json:"corrected_from,omitempty"`
+	Corrected     string `json:"corrected,omitempty"`
 }
 
 // Hit is one matching record; the caller loads it from the store.
@@ -236,8 +243,8 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 		return nil, err
 	}
 	defer release()
-	res, err := ix.cache.get(ctx, cacheKey(p, d, d.current().gen), func() (*Result, error) {
-		return ix.run(ctx, bi, d, p)
+	res, err := ix.cache.get(ctx, cacheKey(p, d, d.current().gen)+spellKey(&p.r), func() (*Result, error) {
+		return ix.runSpelled(ctx, bi, d, p)
 	})
 	if err != nil {
 		return nil, err
