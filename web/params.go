@@ -57,9 +57,12 @@ type searchParams struct {
 	Page         int    // 1-based
 	Size         int
 	Cursor       string // library.EncodeCursor form; replaces Page
+	// NoCorrect searches Q as typed, without spelling correction
+	// (nocorrect=1, spell.go).
+	NoCorrect bool
 }
 
-const searchParamNames = "q, condition, topic (or mechanism), evidence, species, from, to, added_since, added_until, free_full_text, sort, page, size, cursor"
+const searchParamNames = "q, condition, topic (or mechanism), evidence, species, from, to, added_since, added_until, free_full_text, sort, page, size, cursor, nocorrect"
 
 // fieldFreeFullText is the free full text filter's URL parameter.
 const fieldFreeFullText = "free_full_text"
@@ -67,7 +70,8 @@ const fieldFreeFullText = "free_full_text"
 func isSearchParam(name string) bool {
 	switch name {
 	case "q", fieldCondition, fieldTopic, "mechanism", fieldEvidence, fieldSpecies,
-		"from", "to", "added_since", "added_until", fieldFreeFullText, "sort", "page", "size", "cursor":
+		"from", "to", "added_since", "added_until", fieldFreeFullText, "sort", "page", "size", "cursor",
+		paramNoCorrect:
 		return true
 	}
 	return false
@@ -167,6 +171,9 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 		}
 		p.Cursor = c
 	}
+	if p.NoCorrect, err = noCorrectParam(v[paramNoCorrect]); err != nil {
+		return p, err
+	}
 	return p, nil
 }
 
@@ -247,6 +254,7 @@ func (p searchParams) request(facets bool) library.Request {
 		Size:         p.Size,
 		After:        after,
 		Facets:       facets,
+		NoCorrect:    p.NoCorrect,
 	}
 }
 
@@ -307,6 +315,9 @@ func (p searchParams) encode() string {
 	}
 	if p.Cursor != "" {
 		add("cursor", p.Cursor)
+	}
+	if p.NoCorrect {
+		add(paramNoCorrect, "1")
 	}
 	return b.String()
 }

@@ -31,6 +31,8 @@ type searchPage struct {
 	// PastEnd links back to the first page when the asked-for page lies
 	// beyond the last one of a search that has records.
 	PastEnd string
+	// Spelling is set when spelling correction searched another query.
+	Spelling *spelling
 }
 
 // hitView is one result with its links.
@@ -69,11 +71,13 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		s.searchFailed(w, r, err)
 		return
 	}
+	spell := spellingNote(&p, res)
 	d := searchPage{
 		layout: layout{Title: searchTitle(p), Q: p.Q, AtomURL: p.clone().url("/search.atom")},
 		P:      p,
 		Res:    res,
 	}
+	d.Spelling = spell
 	d.Hits = s.hitViews(res.Hits)
 	d.Facets = s.facetGroups(p, res.Facets)
 	for _, fc := range res.Facets[library.FacetFreeFullText] {
