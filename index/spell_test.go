@@ -100,6 +100,7 @@ func TestSpelling(t *testing.T) {
 			{"lupin", 1, "a rare word spelled right (lupus is two edits away, lupine is as rare)"},
 			{"zonulin", 2, "a rare word spelled right, shorter than MinRareRunes"},
 			{"coeliac OR zonulinn", 951, "finds plenty: correction never runs"},
+			{"glutne OR lupus", 8, "finds more than FewHits, though gluten OR lupus would find 668"},
 			{"disese[ti]", 0, "tagged terms are searched as typed"},
 			{`"coeliac disese"`, 0, "quoted phrases are exact"},
 			{"zonulinn*", 2, "wildcards"},
@@ -107,6 +108,9 @@ func TestSpelling(t *testing.T) {
 			{"10.1038/zonulinn", 0, "identifiers"},
 			{"Psorasis A", 0, "an author name as PubMed lists it"},
 			{"gluten fre diet", 0, "three letters are never corrected"},
+			{"lupin OR zonulinn", 1, "the corrected query finds 3: not more than ten times as many"},
+			{"cast", 1, "a rare word shorter than MinRareRunes, one edit from case (in hundreds)"},
+			{"lest", 1, "a rare word shorter than MinRareRunes, one edit from less"},
 			{"zonulin AND selenum", 0, "the corrected query finds nothing more"},
 			{"Fasano A zonulinn", 0, "the corrected query finds nothing more"},
 		} {

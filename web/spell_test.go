@@ -89,7 +89,7 @@ func TestAPISearch_SpellingCorrection(t *testing.T) {
 	var typed corrected
 	getJSON(t, srv.URL+"/api/v1/search?q=psorasis&nocorrect=1", http.StatusOK, &typed)
 	if typed.CorrectedFrom != nil || typed.SearchedAs != "psorasis" || *typed.Total != 0 {
-		t.Errorf("nocorrect=1: corrected_from %v, searched_as %q, total %d; want none, psorasis, 0", typed.CorrectedFrom, typed.SearchedAs, *typed.Total)
+		t.Errorf("nocorrect=1: corrected to %q, searched_as %q, total %d; want no correction, psorasis, 0", typed.Corrected, typed.SearchedAs, *typed.Total)
 	}
 	var plenty corrected
 	getJSON(t, srv.URL+"/api/v1/search?q=psoriasis", http.StatusOK, &plenty)
