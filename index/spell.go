@@ -144,6 +144,9 @@ func correction(ctx context.Context, bi bleve.Index, q string, found uint64) (st
 		}
 		return ""
 	}}
+	if v.docs, err = r.DocCount(); err != nil {
+		return "", false, fmt.Errorf("spelling: %w", err)
+	}
 	to, changed := query.Correct(q, v.fix)
 	if v.err != nil {
 		return "", false, v.err
@@ -158,9 +161,10 @@ type vocabulary struct {
 	r    bleveindex.IndexReader
 	fr   bleveindex.IndexReaderFuzzy
 	stem func(word string) string
-	// found is how many records the typed query found.
-	found uint64
-	err   error
+	// found is how many records the typed query found; docs how many the
+	// index holds.
+	found, docs uint64
+	err         error
 }
 
 // searchedFields are where an untagged word is searched (conclusions and
@@ -175,11 +179,28 @@ func (v *vocabulary) fix(w string) (string, bool) {
 	if v.err != nil || edits == 0 {
 		return "", false
 	}
+	// Most words of a query that finds little are common, often because
+	// filters or other words narrowed it: one count of the word as written
+	// settles those.
+	if v.count(fVocab, w)*RareRatio > v.docs {
+		return "", false
+	}
 	var own uint64
 	if s := v.stem(w); s != "" {
 		for _, f := range searchedFields {
 			own = max(own, v.count(f, s))
 		}
+	}
+	// A word the index holds is corrected only when long, or when nothing
+	// was found, and only to a word RareRatio times commoner: most words of
+	// a query that finds little are answered here, without a walk of the
+	// dictionary.
+	long := utf8.RuneCountInString(w) >= MinRareRunes
+	if own > 0 && (!long && v.found > 0 || own*RareRatio > v.docs) {
+		return "", false
+	}
+	if own > 0 {
+		edits = 1 // and the one-edit automaton costs a fraction of the two-edit one
 	}
 	// A typo rarely hits the first letter, and anchoring it keeps the
 	// automaton's walk to one letter's share of the dictionary.
@@ -228,8 +249,7 @@ func (v *vocabulary) fix(w string) (string, bool) {
 	}
 	// A word the index holds may be a typo in an abstract or a rare word
 	// spelled right; see RareRatio and MinRareRunes.
-	long := utf8.RuneCountInString(w) >= MinRareRunes
-	if b := best[1]; (long || v.found == 0) && b.df >= RareRatio*own {
+	if b := best[1]; b.df >= RareRatio*own {
 		return b.term, true
 	}
 	return "", false
