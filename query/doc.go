@@ -62,6 +62,11 @@
 // A query that is one identifier is read whole, so a DOI keeps its
 // parentheses; a query of identifiers and numbers only is their OR.
 //
+// Correct (spell.go) puts spelling corrections into a query's text: only
+// words searched as plain text, never tagged terms, phrases, wildcards,
+// identifiers, numbers, author names or acronyms. The corrections come from
+// the caller (the index's vocabulary).
+//
 // Limits: MaxChars of input and MaxTerms words and phrases, both checked
 // again on the expanded String(), so that Parse(q.String()) always succeeds.
 //
