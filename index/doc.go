@@ -26,6 +26,10 @@
 // write: query evaluations (the hits and scores of a query, reused when the
 // same query is refined by filters, sort or page) and whole results.
 //
+// A query that finds very little is tried again with its misspelled words
+// corrected from the library's own vocabulary (spell.go, vocab.go); a query
+// that finds more never gets there.
+//
 // On disk (the directory given to Open):
 //
 //	index.bleve/            scorch index, MappingVersion kept as an internal key

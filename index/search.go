@@ -82,6 +82,8 @@ type Request struct {
 	// and Sort: stable deep paging (search_after).
 	After  []string
 	Facets bool
+	// NoCorrect searches Q as typed, without spelling correction (spell.go).
+	NoCorrect bool
 }
 
 // Result is one page of hits. Results may be shared through the result
@@ -97,6 +99,11 @@ type Result struct {
 	Took time.Duration `json:"took"`
 	// Cached reports that the result came from the result cache.
 	Cached bool `json:"cached,omitempty"`
+	// CorrectedFrom is the query as typed when spelling correction
+	// (spell.go) searched Corrected instead; SearchedAs, Total and the hits
+	// are Corrected's. Both are empty when the query was searched as typed.
+	CorrectedFrom string `json:"corrected_from,omitempty"`
+	Corrected     string `json:"corrected,omitempty"`
 }
 
 // Hit is one matching record; the caller loads it from the store.
@@ -203,6 +210,9 @@ type plan struct {
 	searchedAs string
 	keys       []sortKey
 	after      *cursorPos
+	// mapping is what the query was parsed with; a spelling correction
+	// (spell.go) is planned with the same.
+	mapping query.Mapping
 }
 
 func newPlan(r Request, m query.Mapping) (*plan, error) {
@@ -214,7 +224,7 @@ func newPlan(r Request, m query.Mapping) (*plan, error) {
 		r.FreeAt = time.Now()
 	}
 	r.FreeAt = r.FreeAt.UTC().Truncate(24 * time.Hour)
-	p := &plan{r: r, size: size, from: from}
+	p := &plan{r: r, size: size, from: from, mapping: m}
 	if strings.TrimSpace(r.Q) != "" {
 		q, err := query.ParseMapped(r.Q, m)
 		if err != nil {
@@ -258,8 +268,8 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := ix.cache.get(ctx, cacheKey(p, d, d.current().gen), func() (*Result, error) {
-		return ix.run(ctx, bi, d, p)
+	res, err := ix.cache.get(ctx, cacheKey(p, d, d.current().gen)+spellKey(&p.r), func() (*Result, error) {
+		return ix.runSpelled(ctx, bi, d, p)
 	})
 	if err != nil {
 		return nil, err

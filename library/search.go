@@ -70,6 +70,12 @@ type SearchResult struct {
 	// Next is an opaque cursor for the page after this one (search_after).
 	Next   string  `json:"next,omitempty"`
 	TookMS float64 `json:"took_ms"`
+	// CorrectedFrom is the query as typed when spelling correction searched
+	// Corrected instead ("Showing results for Corrected. Search instead for
+	// CorrectedFrom"); SearchedAs, Total and Hits are Corrected's. Request
+	// NoCorrect searches as typed.
+	CorrectedFrom string `json:"corrected_from,omitempty"`
+	Corrected     string `json:"corrected,omitempty"`
 }
 
 // Hit is one search hit: the fields a result list shows, and the record.
@@ -127,6 +133,9 @@ func (l *Library) Search(ctx context.Context, req Request) (*SearchResult, error
 		Facets:     res.Facets,
 		Next:       EncodeCursor(res.Next),
 		TookMS:     float64(res.Took.Microseconds()) / 1000,
+
+		CorrectedFrom: res.CorrectedFrom,
+		Corrected:     res.Corrected,
 	}
 	freeAt := req.FreeAt
 	if freeAt.IsZero() {

@@ -81,6 +81,11 @@
 // condition:ibd, mechanism:microbiome and evidence:rct are terms of the
 // language too: the records tagged so. The longest run that maps wins.
 //
+// Correct (spell.go) puts spelling corrections into a query's text: only
+// words searched as plain text, never tagged terms, phrases, wildcards,
+// identifiers, numbers, author names or acronyms. The corrections come from
+// the caller (the index's vocabulary).
+//
 // Limits: MaxChars of input and MaxTerms words and phrases, both checked
 // again on the expanded String(), so that Parse(q.String()) always succeeds.
 //

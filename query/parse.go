@@ -13,8 +13,9 @@ import (
 
 // Query is a parsed query. The zero value, like Parse(""), is empty.
 type Query struct {
-	root node
-	s    string
+	root  node
+	s     string
+	plain []token // see parser.plain
 }
 
 // Empty reports whether the input was blank.
@@ -100,7 +101,7 @@ func ParseMapped(s string, m Mapping) (*Query, error) {
 		return nil, syntaxErr(0, "nothing to search",
 			`the query has only common words such as "the" or "of", which are not indexed`)
 	}
-	q := &Query{root: root, s: nodeString(root)}
+	q := &Query{root: root, s: nodeString(root), plain: p.plain}
 	// Checked after expansion too, so that Parse(q.String()) always succeeds.
 	if n := root.terms(); n > MaxTerms {
 		return nil, syntaxErr(0, "query too long",
@@ -123,6 +124,7 @@ type parser struct {
 	lib    Library
 	ctx    []ctxTerm // the query's terms, for ambiguous abbreviations
 	single bool      // the query is one word: tried as a one-word journal title too
+	plain  []token   // the words searched as plain text, which spelling correction may replace (spell.go)
 }
 
 // parse parses the whole token list.
@@ -383,6 +385,7 @@ func (p *parser) untagged(seg []token) (node, error) {
 				n = combine(opOr, n, &authorLeaf{text: t.text})
 			}
 			out = combine(opAnd, out, n)
+			p.plain = append(p.plain, t)
 		}
 		i++
 	}

@@ -68,6 +68,9 @@ type searchParams struct {
 	Page   int    // 1-based
 	Size   int
 	Cursor string // library.EncodeCursor form; replaces Page
+	// NoCorrect searches Q as typed, without spelling correction
+	// (nocorrect=1, spell.go).
+	NoCorrect bool
 
 	// Journals are any of a journal's names; Languages MEDLINE codes.
 	Journals, Languages, ArticleTypes, AgeGroups []string
@@ -75,7 +78,7 @@ type searchParams struct {
 	Retracted string
 }
 
-const searchParamNames = "q, condition, topic (or mechanism), focus, evidence, species, article_type, age, language, journal, retracted, from, to, added_since, added_until, free_full_text, sort, page, size, cursor"
+const searchParamNames = "q, condition, topic (or mechanism), focus, evidence, species, article_type, age, language, journal, retracted, from, to, added_since, added_until, free_full_text, sort, page, size, cursor, nocorrect"
 
 // fieldFreeFullText is the free full text filter's URL parameter.
 const fieldFreeFullText = "free_full_text"
@@ -86,7 +89,8 @@ const fieldFocus = "focus"
 func isSearchParam(name string) bool {
 	switch name {
 	case "q", fieldCondition, fieldTopic, "mechanism", fieldEvidence, fieldSpecies,
-		fieldJournal, fieldLanguage, fieldArticleType, fieldAge, fieldRetracted, "from", "to", "added_since", "added_until", fieldFreeFullText, fieldFocus, "sort", "page", "size", "cursor":
+		fieldJournal, fieldLanguage, fieldArticleType, fieldAge, fieldRetracted, "from", "to", "added_since", "added_until", fieldFreeFullText, fieldFocus, "sort", "page", "size", "cursor",
+		paramNoCorrect:
 		return true
 	}
 	return false
@@ -212,6 +216,9 @@ func (s *server) parseSearch(rawQuery string, strict bool) (searchParams, error)
 		}
 		p.Cursor = c
 	}
+	if p.NoCorrect, err = noCorrectParam(v[paramNoCorrect]); err != nil {
+		return p, err
+	}
 	return p, nil
 }
 
@@ -333,6 +340,7 @@ func (p searchParams) request(facets bool) library.Request {
 		Size:         p.Size,
 		After:        after,
 		Facets:       facets,
+		NoCorrect:    p.NoCorrect,
 	}
 	r.ExcludeRetracted, r.OnlyRetracted = p.Retracted == "exclude", p.Retracted == "only"
 	return r
@@ -414,6 +422,9 @@ func (p searchParams) encode() string {
 	}
 	if p.Cursor != "" {
 		add("cursor", p.Cursor)
+	}
+	if p.NoCorrect {
+		add(paramNoCorrect, "1")
 	}
 	return b.String()
 }

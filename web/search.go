@@ -44,6 +44,8 @@ type searchPage struct {
 	RetractedChoices []facetValue
 	// History is this browser session's searches, newest first.
 	History []historyEntry
+	// Spelling is set when spelling correction searched another query.
+	Spelling *spelling
 }
 
 // collectForm is the search page's "add selected to a collection" form.
@@ -102,12 +104,19 @@ func (s *server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		s.searchFailed(w, r, err)
 		return
 	}
-	s.record(hid, p, req.Q, res)
+	spell := spellingNote(&p, res)
+	expanded := req.Q
+	if spell != nil {
+		// The history keeps what was searched: the correction.
+		expanded = res.Corrected
+	}
+	s.record(hid, p, expanded, res)
 	d := searchPage{
 		layout: layout{Title: searchTitle(p), Q: p.Q, AtomURL: p.clone().url("/search.atom")},
 		P:      p,
 		Res:    res,
 	}
+	d.Spelling = spell
 	d.Hits = s.hitViews(res.Hits)
 	d.Facets = s.facetGroups(p, res.Facets)
 	for _, fc := range res.Facets[library.FacetFreeFullText] {

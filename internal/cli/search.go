@@ -54,6 +54,7 @@ func runSearch(ctx context.Context, e Env, args []string) error {
 	fs.BoolVar(&noRetracted, "exclude-retracted", false, "leave retracted records out")
 	fs.BoolVar(&facets, "facets", false, "print facet counts")
 	fs.BoolVar(&asJSON, "json", false, "print JSON (the /api/v1/search shape)")
+	fs.BoolVar(&req.NoCorrect, "nocorrect", false, "search the query as typed, without spelling correction")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -96,6 +97,7 @@ func runSearch(ctx context.Context, e Env, args []string) error {
 }
 
 func printResults(w io.Writer, res *library.SearchResult, facets bool) {
+	printCorrection(w, res)
 	fmt.Fprintf(w, "%d results (searched as: %s) in %.1f ms\n", res.Total, res.SearchedAs, res.TookMS)
 	for _, h := range res.Hits {
 		flag := ""
