@@ -65,6 +65,9 @@ func (s *Service) request(sub *store.Subscription) library.Request {
 		Mechanisms:       sub.Mechanisms,
 		ExcludeRetracted: true,
 		Sort:             library.SortEvidence,
+		// A subscription gets what its query says: the mail has no
+		// "Showing results for" line, so no spelling correction.
+		NoCorrect: true,
 	}
 	levels := taxonomy.EvidenceLevels()
 	if sub.MinEvidence != "" && sub.MinEvidence != levels[len(levels)-1] {

@@ -281,3 +281,27 @@ func TestSelect_CapPerGroupLinksToFullSearch(t *testing.T) {
 	}
 	_ = recs
 }
+
+// A subscription gets what its query says: the mail cannot say "Showing
+// results for", so a misspelled query that the search page would correct
+// selects nothing rather than records of another query.
+func TestSelect_QueryIsNeverSpellCorrected(t *testing.T) {
+	lib, _ := selectionLib(t)
+	s := newService(t, lib, testConfig(farOff))
+	const typo = "rheumatiod arthritsi"
+	res, err := lib.Search(context.Background(), library.Request{Q: typo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.CorrectedFrom == "" || res.Total == 0 {
+		t.Fatalf("search %q: corrected_from %q, %d hits; want a correction with hits, or the case proves nothing", typo, res.CorrectedFrom, res.Total)
+	}
+	sub := store.Subscription{ID: 1, Email: "a@example.org", Query: typo}
+	sel, err := s.selectItems(context.Background(), &sub, longAgo, farOff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := allPMIDs(sel); len(got) != 0 {
+		t.Errorf("a digest for %q selects %v; want nothing: its query is searched as written", typo, got)
+	}
+}

@@ -301,7 +301,7 @@ func (s *server) similar(r *http.Request, a *pubmed.Article) []hitView {
 	if q == "" {
 		return nil
 	}
-	res, err := s.lib.Search(r.Context(), library.Request{Q: q, Size: 5})
+	res, err := s.lib.Search(r.Context(), library.Request{Q: q, Size: 5, NoCorrect: true})
 	if err != nil {
 		if r.Context().Err() == nil {
 			s.log.Warn("similar articles", "pmid", a.PMID, "query", clipForLog(q), "err", err)

@@ -69,6 +69,10 @@ func (s *server) handleAtom(w http.ResponseWriter, r *http.Request) {
 		p.Size = feedSize
 	}
 	p.Sort, p.Page, p.Cursor = library.SortDate, 1, ""
+	// A feed follows its query exactly: a reader cannot show "Showing
+	// results for", so spelling correction would change what it follows
+	// without a word (the search page's feed link carries the correction).
+	p.NoCorrect = true
 	res, err := s.lib.Search(r.Context(), p.request(false))
 	if err != nil {
 		s.searchFailed(w, r, err)

@@ -103,3 +103,30 @@ func TestAPISearch_SpellingCorrection(t *testing.T) {
 		}
 	}
 }
+
+// A feed follows its query as written: a feed reader cannot say "Showing
+// results for", so /search.atom never corrects, and the search page's feed
+// link carries the corrected query instead.
+func TestAtom_FollowsTheQueryAsWritten(t *testing.T) {
+	srv := newServer(t, testLibrary(t), Options{})
+	_, typo := get(t, srv.URL+"/search.atom?q=coeliac+disese&condition=celiac")
+	if n := strings.Count(typo, "<entry>"); n != 0 {
+		t.Errorf("the feed of a misspelled query has %d entries; want none: a feed is never corrected", n)
+	}
+	_, page := get(t, srv.URL+"/search?q=coeliac+disese&condition=celiac")
+	m := regexp.MustCompile(`href="([^"]*/search\.atom[^"]*)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the corrected search page links no feed")
+	}
+	feed, err := url.Parse(html.UnescapeString(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := feed.Query().Get("q"); q != "coeliac disease" {
+		t.Errorf("the corrected page's feed link searches %q; want the correction, coeliac disease", q)
+	}
+	_, fixed := get(t, srv.URL+"/search.atom?"+feed.RawQuery)
+	if strings.Count(fixed, "<entry>") == 0 {
+		t.Error("the feed of the corrected query has no entries")
+	}
+}
