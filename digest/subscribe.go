@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"villi/query"
 	"villi/store"
 	"villi/taxonomy"
 )
@@ -63,7 +62,7 @@ func (s *Service) Validate(u SignUp) (SignUp, error) {
 	}
 	u.Query = strings.TrimSpace(u.Query)
 	if u.Query != "" {
-		if _, err := query.Parse(u.Query); err != nil {
+		if err := s.lib.CheckQuery(u.Query); err != nil {
 			return SignUp{}, &FieldError{"query", err.Error()}
 		}
 	}

@@ -278,6 +278,16 @@ func (ix *Index) Search(ctx context.Context, r Request) (*Result, error) {
 	return res, nil
 }
 
+// CheckQuery reports whether q parses as Search would parse it, with the
+// taxonomy's tags (an unknown condition:slug is an error), without
+// searching: for a query kept to run later, such as a digest
+// subscription's. Its error is the parser's (*query.SyntaxError where a
+// spot can be shown).
+func (ix *Index) CheckQuery(q string) error {
+	_, err := query.ParseMapped(q, query.Mapping{Tags: ix.tags})
+	return err
+}
+
 // run executes a plan on the index.
 func (ix *Index) run(ctx context.Context, bi bleve.Index, d *docs, p *plan) (*Result, error) {
 	var (

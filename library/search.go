@@ -106,6 +106,10 @@ type Hit struct {
 	Record *store.Record `json:"-"`
 }
 
+// CheckQuery reports whether q is a query Search accepts (syntax and tag
+// slugs), without searching.
+func (l *Library) CheckQuery(q string) error { return l.ix.CheckQuery(q) }
+
 // Search runs a search and loads the records behind its hits. It is the one
 // search function: CLI, web UI, JSON API and digest all call it.
 func (l *Library) Search(ctx context.Context, req Request) (*SearchResult, error) {
