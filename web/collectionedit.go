@@ -107,23 +107,9 @@ func (s *server) handleCollectMany(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := user(r)
-	var (
-		id      uint64
-		created bool
-	)
-	if v := r.PostForm.Get("collection"); v != "" && v != "new" {
-		var err error
-		if id, err = strconv.ParseUint(v, 10, 64); err != nil {
-			s.collectionFailed(w, r, badInput("%q is not a collection number", v))
-			return
-		}
-	} else {
-		c, err := s.colls.Create(r.Context(), u, r.PostForm.Get("name"))
-		if err != nil {
-			s.collectionFailed(w, r, err)
-			return
-		}
-		id, created = c.ID, true
+	id, created, ok := s.targetCollection(w, r, u)
+	if !ok {
+		return
 	}
 	res, err := s.colls.AddMany(r.Context(), u, id, pmids)
 	if err != nil && created {
@@ -231,4 +217,24 @@ func (s *server) handleDuplicateCollection(w http.ResponseWriter, r *http.Reques
 		Text: "This is a new copy: " + plural(len(c.Items), "reference") + " with their notes, in the same order. The original and its share link are unchanged.",
 		Link: &link{Label: "Open the original", URL: collectionURL(id)},
 	})
+}
+
+// targetCollection reads the collection an add form names: its number in
+// "collection", or "new" (or nothing) with the "name" of one to create now;
+// created says which. On bad input it answers and reports ok false.
+func (s *server) targetCollection(w http.ResponseWriter, r *http.Request, u store.User) (id uint64, created, ok bool) {
+	if v := r.PostForm.Get("collection"); v != "" && v != "new" {
+		id, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			s.collectionFailed(w, r, badInput("%q is not a collection number", v))
+			return 0, false, false
+		}
+		return id, false, true
+	}
+	c, err := s.colls.Create(r.Context(), u, r.PostForm.Get("name"))
+	if err != nil {
+		s.collectionFailed(w, r, err)
+		return 0, false, false
+	}
+	return c.ID, true, true
 }

@@ -330,19 +330,9 @@ func (s *server) handleCollect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := user(r)
-	var id uint64
-	if v := r.PostForm.Get("collection"); v != "" && v != "new" {
-		if id, err = strconv.ParseUint(v, 10, 64); err != nil {
-			s.collectionFailed(w, r, badInput("%q is not a collection number", v))
-			return
-		}
-	} else {
-		c, err := s.colls.Create(r.Context(), u, r.PostForm.Get("name"))
-		if err != nil {
-			s.collectionFailed(w, r, err)
-			return
-		}
-		id = c.ID
+	id, _, ok := s.targetCollection(w, r, u)
+	if !ok {
+		return
 	}
 	_, err = s.colls.Add(r.Context(), u, id, pmid, r.PostForm.Get("note"))
 	s.collectedFlash(w, r, err, id, pmid)
