@@ -18,7 +18,7 @@ import (
 
 // topicalIndex indexes the 8,600 topical records with Rebuild from a real
 // store.
-func topicalIndex(t *testing.T) (*Index, []store.Record) {
+func topicalIndex(t *testing.T) (*Index, *store.Store, []store.Record) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("indexes 8,600 records")
@@ -30,13 +30,14 @@ func topicalIndex(t *testing.T) (*Index, []store.Record) {
 	}
 	ix := openIndex(t, filepath.Join(t.TempDir(), "ix"))
 	// A quarter of an hour: under -race on the shared 2-core machine the
-	// rebuild has taken more than five minutes.
+	// rebuild (index, doc table, segment merge) has taken more than five
+	// minutes at load 18.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	if err := ix.Rebuild(ctx, s, nil); err != nil {
 		t.Fatal(err)
 	}
-	return ix, recs
+	return ix, s, recs
 }
 
 // hitSet returns the PMIDs a request finds, from the query's evaluation
@@ -88,7 +89,7 @@ func missing(want, got map[uint64]bool) []uint64 {
 // searched as and the records it must find: every record of the tags it
 // maps to and every record its words alone find (the `only` query).
 func TestTermMapping_Topical(t *testing.T) {
-	ix, _ := topicalIndex(t)
+	ix, _, _ := topicalIndex(t)
 	set := func(r Request) map[uint64]bool { s, _ := hitSet(t, ix, r); return s }
 
 	tests := []struct {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"villi/internal/fixture"
 	"villi/store"
@@ -22,23 +21,7 @@ func topicalRecords(tb testing.TB) []store.Record {
 // TestTopical runs search over the real topical records, indexed by Rebuild
 // from a real store.
 func TestTopical(t *testing.T) {
-	if testing.Short() {
-		t.Skip("indexes 8,600 records")
-	}
-	recs := topicalRecords(t)
-	s := openStore(t)
-	for i := 0; i < len(recs); i += 1000 {
-		storeOnly(t, s, recs[i:min(i+1000, len(recs))], nil)
-	}
-	ix := openIndex(t, filepath.Join(t.TempDir(), "ix"))
-	// Minutes, not seconds: under -race on a shared 2-core machine the
-	// rebuild (index, doc table, segment merge) takes most of one, and at
-	// load 18 six (the spelling vocabulary made indexing 1.4× slower).
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	if err := ix.Rebuild(ctx, s, nil); err != nil {
-		t.Fatal(err)
-	}
+	ix, s, _ := topicalIndex(t)
 	stored := allRecords(t, s)
 	byPMID := make(map[uint64]*store.Record, len(stored))
 	for i := range stored {
