@@ -82,8 +82,8 @@ func TestAPISearch_SpellingCorrection(t *testing.T) {
 	var res corrected
 	getJSON(t, srv.URL+"/api/v1/search?q=psorasis", http.StatusOK, &res)
 	if res.CorrectedFrom == nil || *res.CorrectedFrom != "psorasis" || res.Corrected != "psoriasis" ||
-		res.SearchedAs != "psoriasis" || res.Total == nil || *res.Total == 0 {
-		t.Errorf("psorasis: corrected_from %v, corrected %q, searched_as %q, total %v; want psorasis, psoriasis, psoriasis, some",
+		res.SearchedAs != "psoriasis OR condition:psoriasis" || res.Total == nil || *res.Total == 0 {
+		t.Errorf("psorasis: corrected_from %v, corrected %q, searched_as %q, total %v; want psorasis, psoriasis, psoriasis OR condition:psoriasis, some",
 			res.CorrectedFrom, res.Corrected, res.SearchedAs, res.Total)
 	}
 	var typed corrected
