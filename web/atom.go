@@ -72,8 +72,9 @@ func (s *server) handleAtom(w http.ResponseWriter, r *http.Request) {
 	// A feed follows its query exactly: a reader cannot show "Showing
 	// results for", so spelling correction would change what it follows
 	// without a word (the search page's feed link carries the correction).
-	p.NoCorrect = true
-	res, err := s.lib.Search(r.Context(), p.request(false))
+	req := p.request(false)
+	req.NoCorrect = true
+	res, err := s.lib.Search(r.Context(), req)
 	if err != nil {
 		s.searchFailed(w, r, err)
 		return
