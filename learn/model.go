@@ -118,7 +118,7 @@ const (
 	rate0    = 0.5
 	lambda   = 1e-6
 	calibMod = 5 // one record in calibMod (by a hash of the PMID) calibrates
-	minHits  = 3 // a threshold needs this many right calibration hits
+	minHits  = 10 // a threshold needs this many right calibration hits: a small library must not guess
 )
 
 // Train fits every class on the set and chooses each threshold on the
