@@ -20,8 +20,9 @@ func Indexed(a *pubmed.Article) bool { return len(a.MeSH) > 0 }
 // features returns the record's feature buckets, sorted and without
 // duplicates: unigrams and bigrams of title and abstract, and the verdicts
 // the rules reach from the text alone (MeSH and publication types hidden,
-// as they are on the records the model is applied to).
-func features(tax *taxonomy.Taxonomy, a *pubmed.Article) []uint32 {
+// as they are on the records the model is applied to), which it also
+// returns.
+func features(tax *taxonomy.Taxonomy, a *pubmed.Article) ([]uint32, taxonomy.Tags) {
 	var b strings.Builder
 	b.WriteString(a.Title)
 	for _, sec := range a.Abstract {
@@ -49,7 +50,7 @@ func features(tax *taxonomy.Taxonomy, a *pubmed.Article) []uint32 {
 		out = append(out, bucket("r:", "no-abstract", ""))
 	}
 	slices.Sort(out)
-	return slices.Compact(out)
+	return slices.Compact(out), rules
 }
 
 func bucket(prefix, a, b string) uint32 {

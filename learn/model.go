@@ -58,6 +58,10 @@ type example struct {
 	pmid   uint64
 	feats  []uint32
 	labels []bool // per class
+	// ruled marks the classes the rules give from the text alone; asked
+	// those the model is asked about (a condition the rules did not give,
+	// any level where the rules name no design).
+	ruled, asked []bool
 }
 
 // Set gathers the training records. Add takes records in any order; Train
@@ -104,7 +108,19 @@ func (s *Set) Add(a *pubmed.Article) bool {
 	if i, ok := s.byIdx[KindEvidence+":"+tags.Evidence]; ok {
 		labels[i] = true
 	}
-	s.ex = append(s.ex, example{pmid: a.PMID, feats: features(s.tax, a), labels: labels})
+	feats, rules := features(s.tax, a)
+	ruled, asked := make([]bool, len(s.classes)), make([]bool, len(s.classes))
+	for i, c := range s.classes {
+		switch c.Kind {
+		case KindCondition:
+			ruled[i] = slices.Contains(rules.Conditions, c.Slug)
+			asked[i] = !ruled[i]
+		case KindEvidence:
+			ruled[i] = rules.Evidence == c.Slug
+			asked[i] = rules.Evidence == "other"
+		}
+	}
+	s.ex = append(s.ex, example{pmid: a.PMID, feats: feats, labels: labels, ruled: ruled, asked: asked})
 	return true
 }
 
@@ -117,7 +133,7 @@ const (
 	epochs   = 5
 	rate0    = 0.5
 	lambda   = 1e-6
-	calibMod = 5 // one record in calibMod (by a hash of the PMID) calibrates
+	calibMod = 5  // one record in calibMod (by a hash of the PMID) calibrates
 	minHits  = 10 // a threshold needs this many right calibration hits: a small library must not guess
 )
 
@@ -217,16 +233,27 @@ func fit(c *Class, ci int, train, calib []*example) {
 	c.Threshold = threshold(c, ci, calib)
 }
 
-// threshold is the lowest calibration probability at which the class's
-// precision is still at least MinPrecision, or 2 (never) if there is none.
+// threshold is the lowest calibration probability at which the tag as
+// villi gives it on an unindexed record — from the rules, or from the model
+// where the rules leave it open — is still right at least MinPrecision of
+// the time, or 2 (never) if there is none. Calibration records stand in for
+// unindexed ones: the rules see their text only.
 func threshold(c *Class, ci int, calib []*example) float32 {
 	type scored struct {
 		p   float32
 		pos bool
 	}
-	sc := make([]scored, len(calib))
-	for i, ex := range calib {
-		sc[i] = scored{c.prob(ex.feats), ex.labels[ci]}
+	var sc []scored
+	tp, fp := 0, 0 // the rules' own
+	for _, ex := range calib {
+		switch {
+		case ex.ruled[ci] && ex.labels[ci]:
+			tp++
+		case ex.ruled[ci]:
+			fp++
+		case ex.asked[ci]:
+			sc = append(sc, scored{c.prob(ex.feats), ex.labels[ci]})
+		}
 	}
 	slices.SortStableFunc(sc, func(a, b scored) int {
 		switch {
@@ -238,17 +265,18 @@ func threshold(c *Class, ci int, calib []*example) float32 {
 		return 0
 	})
 	best := float32(2)
-	tp, fp := 0, 0
+	added := 0
 	for i, s := range sc {
 		if s.pos {
 			tp++
+			added++
 		} else {
 			fp++
 		}
 		if i+1 < len(sc) && sc[i+1].p == s.p {
 			continue // a threshold takes every tie
 		}
-		if tp >= minHits && float64(tp) >= MinPrecision*float64(tp+fp) {
+		if added >= minHits && float64(tp) >= MinPrecision*float64(tp+fp) {
 			best = s.p
 		}
 	}
