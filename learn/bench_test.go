@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"villi/pubmed"
 	"villi/taxonomy"
 )
 
@@ -54,4 +55,29 @@ func BenchmarkTrain(b *testing.B) {
 		n = set.Len()
 	}
 	b.ReportMetric(float64(n), "records/op")
+}
+
+// BenchmarkTrain100k trains on 100,000 records, the bound: the
+// indexed topical records repeated under new PMIDs (so the calibration
+// fifth and the order differ per copy) until there are 100,000.
+func BenchmarkTrain100k(b *testing.B) {
+	tax := taxonomy.Default()
+	var indexed []*pubmed.Article
+	for _, a := range topicalArticles(b) {
+		if Indexed(a) {
+			indexed = append(indexed, a)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		set := NewSet(tax)
+		for i := 0; set.Len() < 100_000; i++ {
+			a := *indexed[i%len(indexed)]
+			a.PMID += uint64(i/len(indexed)) * 100_000_000
+			set.Add(&a)
+		}
+		if _, err := set.Train(context.Background(), trainedAt); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -1,7 +1,6 @@
 package learn
 
 import (
-	"hash/fnv"
 	"slices"
 	"strings"
 	"unicode"
@@ -53,13 +52,21 @@ func features(tax *taxonomy.Taxonomy, a *pubmed.Article) ([]uint32, taxonomy.Tag
 	return slices.Compact(out), rules
 }
 
+// bucket is FNV-1a (32 bit) over prefix, a, and " "+b when b is given,
+// written out so that hashing allocates nothing.
 func bucket(prefix, a, b string) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(prefix))
-	h.Write([]byte(a))
-	if b != "" {
-		h.Write([]byte{' '})
-		h.Write([]byte(b))
+	h := uint32(2166136261)
+	add := func(s string) {
+		for i := 0; i < len(s); i++ {
+			h ^= uint32(s[i])
+			h *= 16777619
+		}
 	}
-	return h.Sum32() % NumBuckets
+	add(prefix)
+	add(a)
+	if b != "" {
+		add(" ")
+		add(b)
+	}
+	return h % NumBuckets
 }
