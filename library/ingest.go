@@ -168,7 +168,7 @@ func (b *batcher) add(it pubmed.Item, sum *Summary) {
 			Reason: "stored cut to villi's limits: " + strings.Join(it.Cut, "; ")})
 	}
 	b.batch.Puts = append(b.batch.Puts, store.Put{
-		Record: store.Record{Article: *a, Tags: b.lib.tax.Tag(a)},
+		Record: store.Record{Article: *a, Tags: b.lib.tag(a)},
 		Source: it.Source,
 	})
 }

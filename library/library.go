@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"villi/index"
+	"villi/learn"
 	"villi/store"
 	"villi/taxonomy"
 )
@@ -53,6 +55,9 @@ type Library struct {
 	writeMu sync.Mutex
 
 	evidence mapCache
+
+	// model is the learned tagger (nil: rules alone); retag swaps it.
+	model atomic.Pointer[learn.Model]
 
 	// opened is when Open took the lock; runs started before it belong to
 	// a process that is gone.
@@ -105,6 +110,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Library, error) {
 	// Every command opens the library, and a full disk must not lock them
 	// all out: the store reads fine and the index only lags it, so serve
 	// and read degraded, and retry the writes in CatchUp.
+	if err := lib.loadModel(); err != nil {
+		lib.Close()
+		return nil, fmt.Errorf("load learned model: %w", err)
+	}
 	if err := lib.settle(ctx, opts.Progress); err != nil {
 		if !store.NoSpace(err) {
 			lib.Close()

@@ -25,7 +25,7 @@ func (l *Library) Reparse(ctx context.Context) (changed int, err error) {
 		if err != nil {
 			return false, fmt.Errorf("reparse PMID %d: %w", rec.Article.PMID, err)
 		}
-		tags := l.tax.Tag(a)
+		tags := l.tag(a)
 		if sameJSON(&rec.Article, a) && sameTags(rec.Tags, tags) {
 			return false, nil
 		}
@@ -38,12 +38,16 @@ func (l *Library) Reparse(ctx context.Context) (changed int, err error) {
 	return changed, l.wrote(l.catchUp(ctx))
 }
 
-// Retag applies the current taxonomy table to every stored record.
+// Retag trains the learned tagger on the records NLM has indexed, then
+// applies the current taxonomy table and the model to every stored record.
 func (l *Library) Retag(ctx context.Context) (changed int, err error) {
 	l.writeMu.Lock()
 	defer l.writeMu.Unlock()
+	if err := l.train(ctx); err != nil {
+		return 0, l.wrote(err)
+	}
 	changed, err = l.st.Rewrite(ctx, func(rec *store.Record, _ []byte) (bool, error) {
-		tags := l.tax.Tag(&rec.Article)
+		tags := l.tag(&rec.Article)
 		if sameTags(rec.Tags, tags) {
 			return false, nil
 		}
@@ -88,7 +92,8 @@ func sameTags(a, b taxonomy.Tags) bool {
 	// retag must give it one.
 	return a.Evidence == b.Evidence && a.Species == b.Species &&
 		slices.Equal(a.Conditions, b.Conditions) && slices.Equal(a.Mechanisms, b.Mechanisms) &&
-		slices.Equal(a.Focus.Conditions, b.Focus.Conditions) && slices.Equal(a.Focus.Mechanisms, b.Focus.Mechanisms)
+		slices.Equal(a.Focus.Conditions, b.Focus.Conditions) && slices.Equal(a.Focus.Mechanisms, b.Focus.Mechanisms) &&
+		slices.Equal(a.Provisional, b.Provisional)
 }
 
 func sameJSON(a, b *pubmed.Article) bool {

@@ -95,6 +95,9 @@ type Hit struct {
 	// the rest are mentions.
 	Focus     taxonomy.Focus `json:"focus"`
 	Retracted bool           `json:"retracted"`
+	// Provisional are the tags (condition, mechanism, evidence slugs)
+	// that are villi's guess on a record NLM has not indexed yet.
+	Provisional []string `json:"provisional"`
 	// FreeFullText is set when the record's PMC copy is free to read
 	// (pubmed.Article.FreeFullText); FullTextURL is its address.
 	FreeFullText bool   `json:"free_full_text"`
@@ -193,6 +196,7 @@ func newHit(rec *store.Record, h index.Hit, freeAt time.Time) Hit {
 		Species:      rec.Tags.Species,
 		Focus:        taxonomy.Focus{Conditions: nonNil(rec.Tags.Focus.Conditions), Mechanisms: nonNil(rec.Tags.Focus.Mechanisms)},
 		Retracted:    a.IsRetracted(),
+		Provisional:  nonNil(rec.Tags.Provisional),
 		Snippet:      h.Snippet,
 		Score:        h.Score,
 		Record:       rec,

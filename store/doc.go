@@ -45,6 +45,8 @@
 //	sharelinks                          (migration 5)
 //	└── sha256(token)  → JSON ShareLink  {collection, created, expires, last_opened};
 //	                                    one per collection, deleted with it
+//	models                              (migration 6)
+//	└── <name>         → model bytes    package learn's Encode: "provisional"
 //
 // Every write of a PMID (put or delete) takes the next sequence number and
 // replaces that PMID's entry in changes, so the log holds at most one entry
@@ -53,9 +55,9 @@
 // ChangesSince; one that remembers nothing rebuilds from LastSeq, ForEach
 // and then ChangesSince.
 //
-// Every bucket but sessions, notices and sharelinks is created by migration
-// 1, sessions by migration 2, notices by migration 4, sharelinks by
-// migration 5; each bucket's accessors live in a file of their own (runs.go,
+// Every bucket but sessions, notices, sharelinks and models is created by
+// migration 1, sessions by migration 2, notices by migration 4, sharelinks by
+// migration 5, models by migration 6; each bucket's accessors live in a file of their own (runs.go,
 // cursors.go, users.go, notices.go, sharelinks.go, ...). Schema changes are new entries at the end of
 // the migrations list, never edits of old ones; a file whose schema_version
 // is newer than the binary's list is refused (ErrSchemaTooNew).

@@ -22,6 +22,7 @@ var migrations = []migration{
 	{name: "import runs name their files", up: migrateRunFiles},      // store/runs.go
 	{name: "create notices bucket", up: migrateCreateNotices},        // store/notices.go
 	{name: "create share links bucket", up: migrateCreateShareLinks}, // store/sharelinks.go
+	{name: "create models bucket", up: migrateCreateModels},          // store/models.go
 }
 
 // migrateCreateBuckets lays out schema 1, including the reserved buckets

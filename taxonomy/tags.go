@@ -13,6 +13,10 @@ type Tags struct {
 	// the rest are mentions. Records stored before focus existed have none
 	// until `villi retag`.
 	Focus Focus `json:"focus"`
+	// Provisional lists the tags (condition, mechanism and evidence slugs)
+	// that are villi's guess: given from text or the learned model to a
+	// record NLM has not indexed yet. Set by package learn, not by Tag.
+	Provisional []string `json:"provisional,omitempty"`
 }
 
 // Focus holds the condition and mechanism slugs a record is about: those

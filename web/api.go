@@ -64,13 +64,16 @@ type articleResponse struct {
 	Retraction *retractionJSON `json:"retraction,omitempty"`
 	Notices    []pubmed.Notice `json:"notices,omitempty"` // Retraction Watch's entries
 	// FreeFullText and FullTextURL as in a search hit.
-	FreeFullText bool              `json:"free_full_text"`
-	FullTextURL  string            `json:"full_text_url,omitempty"`
-	Tags         taxonomy.Tags     `json:"tags"`
-	Added        time.Time         `json:"added"`
-	Updated      time.Time         `json:"updated"`
-	Links        map[string]string `json:"links"`
-	Article      pubmed.Article    `json:"article"`
+	FreeFullText bool          `json:"free_full_text"`
+	FullTextURL  string        `json:"full_text_url,omitempty"`
+	Tags         taxonomy.Tags `json:"tags"`
+	// Provisional are the tags that are villi's guess: given from text or
+	// the learned model to a record NLM has not indexed yet.
+	Provisional []string          `json:"provisional"`
+	Added       time.Time         `json:"added"`
+	Updated     time.Time         `json:"updated"`
+	Links       map[string]string `json:"links"`
+	Article     pubmed.Article    `json:"article"`
 }
 
 func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
@@ -102,7 +105,7 @@ func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, articleResponse{
 		PMID: a.PMID, Retracted: a.IsRetracted(), Retraction: newRetractionJSON(a.Retraction()),
 		Notices: a.Notices, FreeFullText: fullText != "", FullTextURL: fullText, Tags: rec.Tags,
-		Added: rec.Added, Updated: rec.Updated, Links: links, Article: *a,
+		Provisional: provisionalOf(rec.Tags), Added: rec.Added, Updated: rec.Updated, Links: links, Article: *a,
 	})
 }
 
@@ -254,4 +257,12 @@ func (s *server) apiMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) apiNotFound(w http.ResponseWriter, r *http.Request) {
 	writeJSONError(w, http.StatusNotFound, fmt.Sprintf("no API endpoint at %s; see /api/v1/search, /api/v1/articles/{pmid}, /api/v1/articles/{pmid}/cite, /api/v1/export, /api/v1/status", r.URL.Path))
+}
+
+// provisionalOf is a record's provisional tags, [] rather than null.
+func provisionalOf(t taxonomy.Tags) []string {
+	if t.Provisional == nil {
+		return []string{}
+	}
+	return t.Provisional
 }

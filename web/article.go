@@ -36,6 +36,11 @@ type articlePage struct {
 	MentionedMechanisms []link
 	Evidence            link
 	Species             string
+	// Provisional names the tags that are villi's guess (text or learned
+	// model) on a record NLM has not indexed yet; EvidenceProvisional says
+	// whether the evidence level is one of them.
+	Provisional         []string
+	EvidenceProvisional bool
 	Citations           []citation
 	Exports             []link
 	Similar             []hitView
@@ -163,6 +168,17 @@ func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	d.MentionedConditions, d.MentionedMechanisms = s.tagLinks(mc, mm, false)
 	d.Evidence = link{Label: taxonomy.EvidenceLabel(rec.Tags.Evidence), URL: searchParams{Evidence: []string{rec.Tags.Evidence}}.url("/search")}
 	d.Species = taxonomy.SpeciesLabel(rec.Tags.Species)
+	for _, p := range rec.Tags.Provisional {
+		switch {
+		case p == rec.Tags.Evidence:
+			d.EvidenceProvisional = true
+			d.Provisional = append(d.Provisional, taxonomy.EvidenceLabel(p))
+		case slices.Contains(rec.Tags.Conditions, p):
+			d.Provisional = append(d.Provisional, s.label(fieldCondition, p))
+		default:
+			d.Provisional = append(d.Provisional, s.label(fieldTopic, p))
+		}
+	}
 	for _, st := range cite.Styles {
 		text, html := cite.Reference(st, a)
 		d.Citations = append(d.Citations, citation{Style: string(st), Label: citeStyleLabel(st), Text: text, HTML: html})

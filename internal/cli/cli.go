@@ -60,7 +60,7 @@ func commands() []command {
 		{"reindex", "[flags]", "rebuild the search index from the store", runReindex},
 		{"retractions", "import [flags] FILE", "import the Retraction Watch database (its CSV file)", runRetractions},
 		{"reparse", "[flags]", "decode every record again from its stored XML (after a parser fix)", runReparse},
-		{"retag", "[flags]", "apply the current taxonomy table to every record", runRetag},
+		{"retag", "[flags]", "train the learned tagger on the records NLM has indexed, then tag every record with the taxonomy table and it", runRetag},
 		{"backup", "[flags] FILE", "write a consistent copy of the store, also while villi serve runs", runBackup},
 		{"fetch", "[--json] PMID|DOI...", "add records from PubMed by PMID or DOI now (also while villi serve runs)", runFetch},
 		{"crawl", "[--since YYYY-MM-DD] [--query NAME]... [--dry-run] [--queries FILE]", "crawl PubMed for the saved queries now", runCrawl},
