@@ -18,7 +18,7 @@ import (
 // MappingVersion is bumped whenever the mapping or Document changes; Open
 // deletes an index of another version (or of another synonym table, see
 // stamp), and NeedsRebuild reports true.
-const MappingVersion = 9
+const MappingVersion = 8
 
 // stamp identifies what an index was built with: the mapping and the
 // synonym table whose concept terms the text fields hold.
@@ -252,7 +252,7 @@ func document(rec *store.Record, terms []string) doc {
 		d[fStatus] = strings.ToLower(a.Status)
 	}
 	d[fTable] = terms
-	d[fVocab] = vocabWords(d)
+	d[fVocab] = vocabText(d)
 	return d
 }
 
