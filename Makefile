@@ -20,7 +20,7 @@ build:
 run: build
 	VILLI_PUBLIC=$${VILLI_PUBLIC:-true} ./$(BIN) serve
 
-# Installs what the tests need (chromium, python3-aiosmtpd, npm; scripts/test-deps.sh),
+# Installs what the tests need (chromium, python3-aiosmtpd, poppler-utils, npm; scripts/test-deps.sh),
 # then runs every test with the race detector.
 test:
 	bash scripts/test-deps.sh
