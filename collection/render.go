@@ -93,6 +93,33 @@ func (s *Service) References(ctx context.Context, u store.User, id uint64, style
 	return s.render(c, style)
 }
 
+// Handout is References as the owner hands it out — its print view, PDF
+// and Markdown: without the notes she marked private, which are for her
+// eyes only (the collection page shows them).
+func (s *Service) Handout(ctx context.Context, u store.User, id uint64, style cite.Style) (*ReferenceList, error) {
+	l, err := s.References(ctx, u, id, style)
+	if err != nil {
+		return nil, err
+	}
+	l.dropPrivateNotes()
+	return l, nil
+}
+
+// dropPrivateNotes blanks the notes marked private, in the entries and in
+// the collection they came from.
+func (l *ReferenceList) dropPrivateNotes() {
+	for i := range l.Entries {
+		if l.Entries[i].Private {
+			l.Entries[i].Note = ""
+		}
+	}
+	for i := range l.Collection.Items {
+		if l.Collection.Items[i].Private {
+			l.Collection.Items[i].Note = ""
+		}
+	}
+}
+
 // render renders c in style, for whoever may see it.
 func (s *Service) render(c store.Collection, style cite.Style) (*ReferenceList, error) {
 	name, ok := styleNames[style]
@@ -178,17 +205,27 @@ func (l *ReferenceList) Export(w io.Writer, f cite.Format) error {
 	return cite.Export(w, f, items)
 }
 
-// WriteMarkdown writes the list as a Markdown document: a heading, a line
-// naming style and count, a warning when references are flagged, then a
-// numbered list with each reference's flags in bold and its note.
+// WriteMarkdown writes the list as a Markdown handout, as the print view
+// and PDF have it: the handout's title and practice, a line naming style
+// and count, a warning when references are flagged, the introduction, a
+// numbered list with each reference's flags in bold, its evidence level and
+// note, the closing text and the disclaimer.
 func (l *ReferenceList) WriteMarkdown(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "# %s\n\n", mdEscape(l.Collection.Name))
+	title := l.Handout.Title
+	if title == "" {
+		title = l.Collection.Name
+	}
+	fmt.Fprintf(bw, "# %s\n\n", mdEscape(title))
+	if l.Handout.Practice != "" {
+		fmt.Fprintf(bw, "**%s**\n\n", mdEscape(l.Handout.Practice))
+	}
 	fmt.Fprintf(bw, "%s style · %s · %s\n", l.StyleName, count(len(l.Entries), "reference"), l.Generated.Format("2 January 2006"))
 	if l.Flagged > 0 {
 		fmt.Fprintf(bw, "\n> **Warning:** %s retracted, under an expression of concern or removed from PubMed. Check before handing this out.\n",
 			verbCount(l.Flagged))
 	}
+	writeMarkdownText(bw, l.Handout.Intro)
 	if len(l.Entries) > 0 {
 		bw.WriteString("\n")
 	}
@@ -200,6 +237,9 @@ func (l *ReferenceList) WriteMarkdown(w io.Writer) error {
 		bw.WriteString(htmlToMarkdown(string(e.HTML)))
 		if e.Article != nil {
 			fmt.Fprintf(bw, " [PubMed](%s)", e.PubMedURL())
+		}
+		if lb := e.EvidenceLabel(); lb != "" {
+			fmt.Fprintf(bw, " Evidence: %s.", mdEscape(lb))
 		}
 		bw.WriteString("\n")
 		for _, f := range e.Flags {
@@ -215,7 +255,93 @@ func (l *ReferenceList) WriteMarkdown(w io.Writer) error {
 			}
 		}
 	}
+	writeMarkdownText(bw, l.Handout.Closing)
+	fmt.Fprintf(bw, "\n---\n\n*%s*\n", mdEscape(Disclaimer))
 	return bw.Flush()
+}
+
+// writeMarkdownText writes a handout text back as Markdown from its parsed
+// blocks, so what the page leaves out (raw HTML, links other than http,
+// https and mailto, images) stays out of the file too.
+func writeMarkdownText(bw *bufio.Writer, t Text) {
+	for i, b := range t.Blocks {
+		if i == 0 || b.Marker == "" || t.Blocks[i-1].Marker == "" {
+			// Items of one list follow each other without a blank line,
+			// which would make the list loose.
+			bw.WriteString("\n")
+		}
+		switch b.Kind {
+		case Heading:
+			fmt.Fprintf(bw, "%s %s\n", strings.Repeat("#", min(max(b.Level, 2), 6)), markdownRuns(b.Runs))
+		case Code:
+			var code strings.Builder
+			for _, r := range b.Runs {
+				code.WriteString(r.Text)
+			}
+			fence := "```"
+			for strings.Contains(code.String(), fence) {
+				fence += "`"
+			}
+			fmt.Fprintf(bw, "%s\n%s\n%s\n", fence, strings.TrimRight(code.String(), "\n"), fence)
+		case Rule:
+			bw.WriteString("---\n")
+		default:
+			prefix := ""
+			if b.Marker != "" {
+				marker := b.Marker
+				if marker == "•" {
+					marker = "-"
+				}
+				prefix = strings.Repeat("  ", max(b.Indent-1, 0)) + marker + " "
+			}
+			fmt.Fprintf(bw, "%s%s\n", prefix, markdownRuns(b.Runs))
+		}
+	}
+}
+
+// markdownRuns writes inline runs as Markdown: escaped text, emphasis and
+// links.
+func markdownRuns(runs []Run) string {
+	// Runs in one style side by side are one span: "*c_**d*" would not
+	// read back as "c_d" in italics.
+	var merged []Run
+	for _, r := range runs {
+		if n := len(merged); n > 0 {
+			last := &merged[n-1]
+			if last.Bold == r.Bold && last.Italic == r.Italic && last.Code == r.Code && last.URL == r.URL {
+				last.Text += r.Text
+				continue
+			}
+		}
+		merged = append(merged, r)
+	}
+	var b strings.Builder
+	for _, r := range merged {
+		raw := strings.ReplaceAll(r.Text, "\n", " ")
+		text := mdEscape(raw)
+		if r.Code {
+			tick := "`"
+			for strings.Contains(raw, tick) {
+				tick += "`"
+			}
+			text = tick + " " + raw + " " + tick
+		}
+		if r.Italic {
+			text = "*" + text + "*"
+		}
+		if r.Bold {
+			text = "**" + text + "**"
+		}
+		if r.URL != "" {
+			dest := r.URL
+			if strings.ContainsAny(dest, " ()<>\n") {
+				dest = "<" + strings.NewReplacer("<", "%3C", ">", "%3E", "\n", "%0A").Replace(dest) + ">"
+			}
+			text = "[" + text + "](" + dest + ")"
+		}
+		b.WriteString(text)
+	}
+	return b.String()
 }
 
 func count(n int, one string) string {

@@ -101,16 +101,7 @@ func (s *Service) Shared(ctx context.Context, token string, style cite.Style, no
 		return nil, err
 	}
 	list.Collection.Owner = ""
-	for i := range list.Entries {
-		if list.Entries[i].Private {
-			list.Entries[i].Note = ""
-		}
-	}
-	for i := range list.Collection.Items {
-		if list.Collection.Items[i].Private {
-			list.Collection.Items[i].Note = ""
-		}
-	}
+	list.dropPrivateNotes()
 	if now.Sub(l.LastOpened) >= touchEvery {
 		// A revoke racing this open wins: TouchShareLink does not recreate.
 		if err := s.st.TouchShareLink(token, now); err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -7,13 +7,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"villi/index"
 	"villi/internal/corpus"
 	"villi/internal/fixture"
+	"villi/internal/pubmedtest"
+	"villi/learn"
 	"villi/pubmed"
 	"villi/store"
 	"villi/taxonomy"
@@ -152,4 +156,83 @@ func BenchmarkBleveAlone(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(len(recs)*b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// meshList is a record's MeSH headings in PubMed XML.
+var meshList = regexp.MustCompile(`(?s)<MeshHeadingList>.*?</MeshHeadingList>`)
+
+// BenchmarkImportUnindexed measures what the learned model adds to import
+// on records NLM has not indexed yet (a crawl of the newest week): the
+// benchmark corpus with its MeSH headings removed, imported by a library
+// with no model (the baseline) and by one holding a model trained on the
+// indexed topical records. Each iteration imports both ways, in alternating
+// order, so that the pair shares the machine's load; the ratio of their CPU
+// time is the figure (issue 13 bounds it at 1.1).
+func BenchmarkImportUnindexed(b *testing.B) {
+	data := meshList.ReplaceAll(benchCorpus(b), nil)
+	n := benchCorpusSize()
+	set := learn.NewSet(taxonomy.Default())
+	for _, a := range pubmedtest.Articles(b, filepath.Join(fixture.Topical(b), "gut-diet-topics.xml")) {
+		set.Add(a)
+	}
+	m, err := set.Train(context.Background(), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		b.Fatal(err)
+	}
+	model := m.Encode()
+	// importOnce imports data into a new library and returns the CPU time
+	// the import took.
+	importOnce := func(withModel bool) time.Duration {
+		lib, err := Open(context.Background(), b.TempDir(), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer lib.Close()
+		if withModel {
+			if err := lib.st.PutModel(modelName, model); err != nil {
+				b.Fatal(err)
+			}
+			if err := lib.loadModel(); err != nil || lib.model.Load() == nil {
+				b.Fatalf("model not loaded: %v", err)
+			}
+		}
+		before := cpuTime()
+		if _, err := lib.Import(context.Background(), bytes.NewReader(data), nil); err != nil {
+			b.Fatal(err)
+		}
+		cpu := cpuTime() - before
+		if withModel {
+			// The corpus must really reach the model: unindexed records with
+			// provisional tags.
+			var unindexed, guessed int
+			err := lib.st.ForEach(context.Background(), func(rec store.Record) error {
+				if len(rec.Article.MeSH) == 0 {
+					unindexed++
+				}
+				if len(rec.Tags.Provisional) > 0 {
+					guessed++
+				}
+				return nil
+			})
+			if err != nil || unindexed != n || guessed == 0 {
+				b.Fatalf("after import: %d of %d records unindexed, %d with provisional tags (%v)", unindexed, n, guessed, err)
+			}
+		}
+		return cpu
+	}
+	b.SetBytes(2 * int64(len(data)))
+	var rules, withModel time.Duration
+	for i := range b.N {
+		if i%2 == 0 {
+			rules += importOnce(false)
+			withModel += importOnce(true)
+		} else {
+			withModel += importOnce(true)
+			rules += importOnce(false)
+		}
+	}
+	records := float64(n * b.N)
+	b.ReportMetric(float64(rules.Microseconds())/records, "rules-cpu-µs/record")
+	b.ReportMetric(float64(withModel.Microseconds())/records, "model-cpu-µs/record")
+	b.ReportMetric(float64(withModel)/float64(rules), "model/rules")
 }

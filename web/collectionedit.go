@@ -170,7 +170,7 @@ func noteSavedFlash(it store.CollectionItem) flash {
 	case it.Note == "":
 		text = "Note cleared."
 	case it.Private:
-		text = "Note saved; private, so the share link leaves it out."
+		text = "Note saved; private: the handout, its PDF and Markdown, and the share link leave it out."
 	}
 	return flash{Place: itemAnchor(it.PMID)[1:], Text: text}
 }

@@ -255,7 +255,7 @@ func TestCollections_NoteSavedConfirmedBesideItsItem(t *testing.T) {
 		want string
 	}{
 		{url.Values{"note": {"Small RCT"}}, "item-" + p + "|status|Note saved."},
-		{url.Values{"note": {"Ask about dose"}, "private": {"yes"}}, "item-" + p + "|status|Note saved; private, so the share link leaves it out."},
+		{url.Values{"note": {"Ask about dose"}, "private": {"yes"}}, "item-" + p + "|status|Note saved; private: the handout, its PDF and Markdown, and the share link leave it out."},
 		{url.Values{"note": {""}}, "item-" + p + "|status|Note cleared."},
 	}
 	for _, tt := range tests {

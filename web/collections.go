@@ -106,8 +106,9 @@ func (s *server) handleCreateCollection(w http.ResponseWriter, r *http.Request) 
 }
 
 // references loads a collection rendered in the style the URL names
-// (Vancouver by default).
-func (s *server) references(w http.ResponseWriter, r *http.Request) (*collectionPage, bool) {
+// (Vancouver by default): for handing out (collection.Service.Handout:
+// without private notes) or, for the owner's own page, whole.
+func (s *server) references(w http.ResponseWriter, r *http.Request, handout bool) (*collectionPage, bool) {
 	id, err := collectionID(r)
 	if err != nil {
 		s.collectionFailed(w, r, err)
@@ -120,7 +121,11 @@ func (s *server) references(w http.ResponseWriter, r *http.Request) (*collection
 			return nil, false
 		}
 	}
-	list, err := s.colls.References(r.Context(), user(r), id, style)
+	load := s.colls.References
+	if handout {
+		load = s.colls.Handout
+	}
+	list, err := load(r.Context(), user(r), id, style)
 	if err != nil {
 		s.collectionFailed(w, r, err)
 		return nil, false
@@ -144,14 +149,14 @@ func (s *server) references(w http.ResponseWriter, r *http.Request) (*collection
 }
 
 func (s *server) handleCollection(w http.ResponseWriter, r *http.Request) {
-	if d, ok := s.references(w, r); ok {
+	if d, ok := s.references(w, r, false); ok {
 		s.render(w, r, http.StatusOK, "collection", d)
 	}
 }
 
 // handleCollectionPrint renders the reference list for printing: a handout.
 func (s *server) handleCollectionPrint(w http.ResponseWriter, r *http.Request) {
-	if d, ok := s.references(w, r); ok {
+	if d, ok := s.references(w, r, true); ok {
 		s.render(w, r, http.StatusOK, "print", d)
 	}
 }
@@ -178,7 +183,7 @@ func (s *server) handleCollectionExport(w http.ResponseWriter, r *http.Request) 
 			s.renderError(w, r, http.StatusBadRequest, err.Error(), nil)
 			return
 		}
-		list, err := s.colls.References(r.Context(), user(r), id, style)
+		list, err := s.colls.Handout(r.Context(), user(r), id, style)
 		if err != nil {
 			s.collectionFailed(w, r, err)
 			return

@@ -48,7 +48,7 @@ func (s *server) handleSetPractice(w http.ResponseWriter, r *http.Request) {
 
 // handleCollectionPDF downloads the owner's handout as a PDF.
 func (s *server) handleCollectionPDF(w http.ResponseWriter, r *http.Request) {
-	if d, ok := s.references(w, r); ok {
+	if d, ok := s.references(w, r, true); ok {
 		s.writePDF(w, r, d.List)
 	}
 }

@@ -204,3 +204,59 @@ func TestHandout_OwnerWritesItClientGetsPageAndPDF(t *testing.T) {
 		t.Errorf("bob's PDF metadata %v, want the site's practice name and the collection's name", info)
 	}
 }
+
+// TestHandout_PrivateNotesStayWithTheOwner: a note marked private shows on
+// the owner's collection page only; every form of the handout she hands out
+// — print view and PDF in each style, the Markdown export — leaves it out
+// and keeps the public one.
+func TestHandout_PrivateNotesStayWithTheOwner(t *testing.T) {
+	pdftest.Require(t)
+	lib := testLibrary(t)
+	srv := newServer(t, lib, Options{Accounts: newAccounts(t, lib, true, "ada@example.org")}).URL
+	_, _, pmids := collectionFixture(t)
+	colls := collection.New(lib.DB())
+	ada := store.User{Email: "ada@example.org"}
+	c, err := colls.Create(t.Context(), ada, "Notes list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatUint(c.ID, 10)
+	const public, private = "Public: read the methods", "PRIVATE: client distrusts trials"
+	if _, err := colls.Add(t.Context(), ada, c.ID, pmids[0], public); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := colls.Add(t.Context(), ada, c.ID, pmids[1], ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := colls.SetItemNote(t.Context(), ada, c.ID, pmids[1], private, true); err != nil {
+		t.Fatal(err)
+	}
+	owner := browserClient(t)
+	login(t, owner, srv, "ada@example.org")
+
+	if _, body := fetch(t, owner, srv, "/collections/"+id); !strings.Contains(body, html.EscapeString(private)) {
+		t.Error("the owner's collection page lacks her private note")
+	}
+	for _, style := range cite.Styles {
+		for _, path := range []string{"/print?style=", "/export?format=markdown&style="} {
+			resp, body := fetch(t, owner, srv, "/collections/"+id+path+string(style))
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s%s: %d", path, style, resp.StatusCode)
+			}
+			text := html.UnescapeString(body)
+			if strings.Contains(text, private) || !strings.Contains(text, public) {
+				t.Errorf("%s%s: private note shown %v, public note shown %v; want false, true",
+					path, style, strings.Contains(text, private), strings.Contains(text, public))
+			}
+		}
+		resp, pdf := fetchPDF(t, owner, srv, "/collections/"+id+"/pdf?style="+string(style))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("pdf %s: %d", style, resp.StatusCode)
+		}
+		text := pdftest.Squeeze(pdftest.Text(t, pdf))
+		if strings.Contains(text, pdftest.Squeeze(private)) || !strings.Contains(text, pdftest.Squeeze(public)) {
+			t.Errorf("pdf %s: private note shown %v, public note shown %v; want false, true",
+				style, strings.Contains(text, pdftest.Squeeze(private)), strings.Contains(text, pdftest.Squeeze(public)))
+		}
+	}
+}

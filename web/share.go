@@ -116,7 +116,7 @@ func (s *server) handleShare(w http.ResponseWriter, r *http.Request) {
 		s.collectionFailed(w, r, err)
 		return
 	}
-	d, ok := s.references(w, r)
+	d, ok := s.references(w, r, false)
 	if !ok {
 		return
 	}
