@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"villi/internal/cputime"
 )
 
 // BenchmarkFacets times counting every facet over the hits of a search at
@@ -30,11 +31,11 @@ func BenchmarkFacets(b *testing.B) {
 		}{{"all", tab.live}, {"half", half}} {
 			b.Run(fmt.Sprintf("docs=%d/hits=%s", n, hits.name), func(b *testing.B) {
 				now := time.Now()
-				cpu := processCPU()
+				cpu := cputime.Process()
 				for range b.N {
 					tab.facets(d, hits.bs, now, false)
 				}
-				b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(cputime.Process()-cpu)/float64(b.N), "cpu-ns/op")
 			})
 		}
 		release()

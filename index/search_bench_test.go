@@ -10,13 +10,13 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	blevequery "github.com/blevesearch/bleve/v2/search/query"
 
+	"villi/internal/cputime"
 	"villi/query"
 )
 
@@ -183,12 +183,12 @@ func BenchmarkSearch(b *testing.B) {
 					b.ReportAllocs()
 					runtime.GC()
 					b.ResetTimer()
-					cpu := processCPU()
+					cpu := cputime.Process()
 					all := latencies(b, clients, b.N, next, search)
 					b.StopTimer()
 					// CPU time per search: what a search costs, whatever else the
 					// machine runs (the percentiles are wall time).
-					b.ReportMetric(float64(processCPU()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+					b.ReportMetric(float64(cputime.Process()-cpu)/1e6/float64(b.N), "cpu-ms/op")
 					b.ReportMetric(percentile(all, 0.50), "p50-ms")
 					b.ReportMetric(percentile(all, 0.99), "p99-ms")
 					b.ReportMetric(float64(len(all))/b.Elapsed().Seconds(), "searches/s")
@@ -340,13 +340,6 @@ func setCaches(ix *Index, on bool) {
 	if on {
 		ix.cache, ix.evals = newResultCache(0), newEvalCache(DefaultEvalCacheBytes)
 	}
-}
-
-// processCPU is the user and system CPU time the process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func heapInUse() uint64 {

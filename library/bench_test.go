@@ -15,6 +15,7 @@ import (
 
 	"villi/index"
 	"villi/internal/corpus"
+	"villi/internal/cputime"
 	"villi/internal/fixture"
 	"villi/internal/pubmedtest"
 	"villi/learn"
@@ -196,11 +197,11 @@ func BenchmarkImportUnindexed(b *testing.B) {
 				b.Fatalf("model not loaded: %v", err)
 			}
 		}
-		before := cpuTime()
+		before := cputime.Process()
 		if _, err := lib.Import(context.Background(), bytes.NewReader(data), nil); err != nil {
 			b.Fatal(err)
 		}
-		cpu := cpuTime() - before
+		cpu := cputime.Process() - before
 		if withModel {
 			// The corpus must really reach the model: unindexed records with
 			// provisional tags.

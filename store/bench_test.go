@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"villi/internal/cputime"
 	"villi/pubmed"
 	"villi/taxonomy"
 )
@@ -110,14 +111,14 @@ func BenchmarkApply(b *testing.B) {
 	var cpu0 time.Duration
 	start := func(b *testing.B) {
 		b.ResetTimer()
-		cpu0 = cpuTime()
+		cpu0 = cputime.Process()
 	}
 	report := func(b *testing.B) {
 		n := float64(b.N * benchBatch)
 		b.ReportMetric(n/b.Elapsed().Seconds(), "records/s")
 		// CPU per record stays meaningful on a shared machine, where wall
 		// time mostly measures the neighbours.
-		b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/n, "cpu-µs/record")
+		b.ReportMetric(float64((cputime.Process()-cpu0).Microseconds())/n, "cpu-µs/record")
 	}
 	b.Run("added", func(b *testing.B) {
 		s := openBench(b)

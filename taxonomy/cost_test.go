@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"villi/internal/cputime"
 	"villi/pubmed"
 )
 
@@ -40,7 +41,7 @@ func TestTag_LongRepetitiveTextsFinish(t *testing.T) {
 	for _, lt := range longTexts {
 		abstract := strings.Repeat(lt.unit, lt.size/len(lt.unit)+1)
 		done := make(chan struct{})
-		cpu0, start := cpuTime(), time.Now()
+		cpu0, start := cputime.Process(), time.Now()
 		go func() {
 			defer close(done)
 			tx.Tag(article(lt.title, abstract))
@@ -52,14 +53,14 @@ func TestTag_LongRepetitiveTextsFinish(t *testing.T) {
 			case <-done:
 				break wait
 			case <-tick.C:
-				if used := cpuTime() - cpu0; used > budget {
+				if used := cputime.Process() - cpu0; used > budget {
 					t.Fatalf("Tag has used %v of CPU (%v wall) on %d bytes of %q without returning",
 						used.Round(time.Second), time.Since(start).Round(time.Second), len(abstract), lt.unit)
 				}
 			}
 		}
 		tick.Stop()
-		t.Logf("%d bytes of %q: %v CPU, %v wall", len(abstract), lt.unit, cpuTime()-cpu0, time.Since(start))
+		t.Logf("%d bytes of %q: %v CPU, %v wall", len(abstract), lt.unit, cputime.Process()-cpu0, time.Since(start))
 	}
 }
 
