@@ -192,6 +192,12 @@ func (l *ReferenceList) WritePDF(w io.Writer) error {
 	for i := range l.Entries {
 		d.entry(&l.Entries[i])
 	}
+	if l.Provisional > 0 {
+		f.Ln(1)
+		f.SetTextColor(70, 70, 70)
+		d.line(pdfSmallSize, pdfSmallLine, false, true, ProvisionalNote)
+		f.SetTextColor(0, 0, 0)
+	}
 
 	f.Ln(2)
 	d.text(&h.Closing)
@@ -303,6 +309,9 @@ func (d *pdfDoc) entry(e *Entry) {
 	var meta []Run
 	if l := e.EvidenceLabel(); l != "" {
 		meta = append(meta, Run{Text: "Evidence: "}, Run{Text: l, Bold: true})
+		if e.EvidenceProvisional {
+			meta = append(meta, Run{Text: " (provisional)", Italic: true})
+		}
 	}
 	if e.FullText != "" {
 		if meta != nil {

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,8 +26,11 @@ type ReferenceList struct {
 	StyleName  string // "AMA (11th ed.)"
 	Entries    []Entry
 	Flagged    int // entries with a serious flag (anything but an erratum)
-	Generated  time.Time
-	Handout    Handout
+	// Provisional counts the entries whose evidence level is provisional:
+	// a list with any says once what the mark means (ProvisionalNote).
+	Provisional int
+	Generated   time.Time
+	Handout     Handout
 }
 
 // Entry is one numbered reference.
@@ -50,7 +54,16 @@ type Entry struct {
 	// badges result lists show and the handout's evidence level; "" when
 	// the record is no longer in the library.
 	Evidence, Species string
+	// EvidenceProvisional says the evidence level is villi's guess from
+	// the title and abstract (taxonomy.Tags.Provisional): NLM has not
+	// indexed the record yet. A handout says so beside the level.
+	EvidenceProvisional bool
 }
+
+// ProvisionalNote explains, once per list, the mark beside a provisional
+// evidence level, in words a client reading a handout understands.
+const ProvisionalNote = "(provisional): the evidence level was assigned automatically from the title and abstract; " +
+	"the U.S. National Library of Medicine has not indexed the record yet."
 
 // EvidenceLabel names the entry's evidence level in full, as article pages do.
 func (e *Entry) EvidenceLabel() string {
@@ -143,6 +156,9 @@ func (s *Service) render(c store.Collection, style cite.Style) (*ReferenceList, 
 			e.HTML = template.HTML(h) // cite escapes; the title subset is the decoder's safe HTML
 			e.FullText = e.Article.FreeFullText(l.Generated)
 			e.Evidence, e.Species = r.Tags.Evidence, r.Tags.Species
+			if e.EvidenceProvisional = slices.Contains(r.Tags.Provisional, e.Evidence); e.EvidenceProvisional {
+				l.Provisional++
+			}
 		} else {
 			e.Text = fmt.Sprintf("PMID %d (no longer in the library).", it.PMID)
 			e.HTML = template.HTML(html.EscapeString(e.Text))

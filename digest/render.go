@@ -48,13 +48,32 @@ type view struct {
 	Groups             []Group
 	Total              int
 	Truncated          bool
-	Health             string
-	Handouts           []Handout
-	HandoutsURL        string
-	ManageURL          string
-	UnsubscribeURL     string
-	BaseURL            string
-	SearchURL          string
+	// Provisional says a study shown carries a provisional mark: the mail
+	// then explains it once (ProvisionalNote).
+	Provisional    bool
+	Health         string
+	Handouts       []Handout
+	HandoutsURL    string
+	ManageURL      string
+	UnsubscribeURL string
+	BaseURL        string
+	SearchURL      string
+}
+
+// ProvisionalNote explains, once per mail, the mark beside a tag that is
+// villi's guess rather than NLM's indexing.
+const ProvisionalNote = "(provisional) marks a tag that is villi's guess from the title and abstract: NLM has not indexed the record yet."
+
+// anyProvisional reports whether a study shown is marked provisional.
+func anyProvisional(groups []Group) bool {
+	for _, g := range groups {
+		for _, it := range g.Items {
+			if it.EvidenceProvisional || it.ConditionProvisional {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // confirmView is what the confirmation templates see.
@@ -99,11 +118,12 @@ func evidenceStyle(slug string) htmltemplate.CSS {
 
 func parseTemplates() (*templates, error) {
 	funcs := map[string]any{
-		"evidence":      taxonomy.EvidenceShort,
-		"evidenceStyle": evidenceStyle,
-		"species":       speciesBadge,
-		"plural":        plural,
-		"wrap":          wrap,
+		"evidence":        taxonomy.EvidenceShort,
+		"evidenceStyle":   evidenceStyle,
+		"species":         speciesBadge,
+		"plural":          plural,
+		"wrap":            wrap,
+		"provisionalNote": func() string { return ProvisionalNote },
 	}
 	t := &templates{html: map[string]*htmltemplate.Template{}, text: map[string]*texttemplate.Template{}}
 	for _, name := range []string{"digest", "confirm"} {

@@ -28,12 +28,19 @@ type Study struct {
 	Conditions []string
 	// Focus is the conditions the record is about (taxonomy.Focus): the
 	// digest heads it under one of them, not under one it only mentions.
-	Focus       []string
-	KeySentence string
-	Retracted   bool
-	ArticleURL  string // the villi article page
-	PubMedURL   string
-	DOIURL      string // "" without a DOI
+	Focus []string
+	// Provisional are the tags (slugs) that are villi's guess on a record
+	// NLM has not indexed yet (taxonomy.Tags.Provisional). The mail marks
+	// the evidence level (EvidenceProvisional) and the condition the study
+	// is listed under (ConditionProvisional, set by group) when they are.
+	Provisional          []string
+	EvidenceProvisional  bool
+	ConditionProvisional bool
+	KeySentence          string
+	Retracted            bool
+	ArticleURL           string // the villi article page
+	PubMedURL            string
+	DOIURL               string // "" without a DOI
 	// FullTextURL is the free full text at PMC as of the window's end, so
 	// a resent digest says the same; "" when there is none.
 	FullTextURL string
@@ -169,6 +176,7 @@ func (s *Service) group(sub *store.Subscription, items []Study, since, until tim
 			g = other
 		}
 		g.Total++
+		it.ConditionProvisional = g.Condition != "" && slices.Contains(it.Provisional, g.Condition)
 		if len(g.Items) < s.cfg.GroupCap {
 			g.Items = append(g.Items, it)
 		}
@@ -222,20 +230,22 @@ func (s *Service) searchURL(sub *store.Subscription, cond string, since, until t
 func (s *Service) item(rec *store.Record, freeAt time.Time) Study {
 	a := &rec.Article
 	it := Study{
-		PMID:        a.PMID,
-		Title:       a.Title,
-		Journal:     journalName(a.Journal.ISOAbbrev, a.Journal.MedlineTA, a.Journal.Title),
-		Year:        a.Year(),
-		Evidence:    rec.Tags.Evidence,
-		Species:     rec.Tags.Species,
-		Conditions:  rec.Tags.Conditions,
-		Focus:       rec.Tags.Focus.Conditions,
-		KeySentence: KeySentence(a),
-		Retracted:   a.IsRetracted(),
-		ArticleURL:  s.cfg.BaseURL + "/articles/" + strconv.FormatUint(a.PMID, 10),
-		PubMedURL:   "https://pubmed.ncbi.nlm.nih.gov/" + strconv.FormatUint(a.PMID, 10) + "/",
-		Added:       rec.Added,
-		FullTextURL: a.FreeFullText(freeAt),
+		PMID:                a.PMID,
+		Title:               a.Title,
+		Journal:             journalName(a.Journal.ISOAbbrev, a.Journal.MedlineTA, a.Journal.Title),
+		Year:                a.Year(),
+		Evidence:            rec.Tags.Evidence,
+		Species:             rec.Tags.Species,
+		Conditions:          rec.Tags.Conditions,
+		Focus:               rec.Tags.Focus.Conditions,
+		Provisional:         rec.Tags.Provisional,
+		EvidenceProvisional: slices.Contains(rec.Tags.Provisional, rec.Tags.Evidence),
+		KeySentence:         KeySentence(a),
+		Retracted:           a.IsRetracted(),
+		ArticleURL:          s.cfg.BaseURL + "/articles/" + strconv.FormatUint(a.PMID, 10),
+		PubMedURL:           "https://pubmed.ncbi.nlm.nih.gov/" + strconv.FormatUint(a.PMID, 10) + "/",
+		Added:               rec.Added,
+		FullTextURL:         a.FreeFullText(freeAt),
 	}
 	if a.IDs.DOI != "" {
 		it.DOIURL = "https://doi.org/" + a.IDs.DOI

@@ -174,6 +174,7 @@ func (s *Service) build(ctx context.Context, sub *store.Subscription, week strin
 		Groups:         sel.Groups,
 		Total:          sel.Total,
 		Truncated:      sel.Truncated,
+		Provisional:    anyProvisional(sel.Groups),
 		Health:         health,
 		Handouts:       handouts,
 		ManageURL:      manage,

@@ -30,10 +30,11 @@ type articlePage struct {
 	Links        []outLink
 	// Conditions and Mechanisms are the record's focus (what it is about);
 	// MentionedConditions and MentionedMechanisms the rest of its tags.
-	Conditions          []link
-	Mechanisms          []link
-	MentionedConditions []link
-	MentionedMechanisms []link
+	Conditions          []tagChip
+	Mechanisms          []tagChip
+	MentionedConditions []tagChip
+	MentionedMechanisms []tagChip
+	Badges              badges
 	Evidence            link
 	Species             string
 	// Provisional names the tags that are villi's guess (text or learned
@@ -163,9 +164,10 @@ func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	d.Links = articleLinks(a)
 	d.FullText = a.FreeFullText(time.Now())
 	d.Meta = cite.MetaTags(a, d.FullText)
-	d.Conditions, d.Mechanisms = s.tagLinks(rec.Tags.Focus.Conditions, rec.Tags.Focus.Mechanisms, true)
+	d.Conditions, d.Mechanisms = s.tagChips(rec.Tags.Focus.Conditions, rec.Tags.Focus.Mechanisms, true, rec.Tags.Provisional)
 	mc, mm := rec.Tags.Mentions()
-	d.MentionedConditions, d.MentionedMechanisms = s.tagLinks(mc, mm, false)
+	d.MentionedConditions, d.MentionedMechanisms = s.tagChips(mc, mm, false, rec.Tags.Provisional)
+	d.Badges = badgesOf(rec.Tags.Evidence, rec.Tags.Species, rec.Tags.Provisional)
 	d.Evidence = link{Label: taxonomy.EvidenceLabel(rec.Tags.Evidence), URL: searchParams{Evidence: []string{rec.Tags.Evidence}}.url("/search")}
 	d.Species = taxonomy.SpeciesLabel(rec.Tags.Species)
 	for _, p := range rec.Tags.Provisional {

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"html"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -107,7 +108,7 @@ func (s *server) handleAtom(w http.ResponseWriter, r *http.Request) {
 				{Rel: "alternate", Type: "text/html", Href: s.absURL(r, "/articles/"+pmid)},
 				{Rel: "related", Type: "text/html", Href: "https://pubmed.ncbi.nlm.nih.gov/" + pmid + "/"},
 			},
-			Summary: atomText{Type: "html", Body: entrySummary(h.Journal, h.Year, h.Evidence, h.Retracted, h.Snippet)},
+			Summary: atomText{Type: "html", Body: entrySummary(h.Journal, h.Year, h.Evidence, slices.Contains(h.Provisional, h.Evidence), h.Retracted, h.Snippet)},
 		}
 		if e.Title == "" {
 			e.Title = "PMID " + pmid
@@ -116,12 +117,12 @@ func (s *server) handleAtom(w http.ResponseWriter, r *http.Request) {
 			e.Authors = append(e.Authors, atomPerson{Name: a})
 		}
 		for _, c := range h.Conditions {
-			e.Categories = append(e.Categories, atomCategory{Term: c, Label: s.label(fieldCondition, c)})
+			e.Categories = append(e.Categories, atomCategory{Term: c, Label: provLabel(s.label(fieldCondition, c), c, h.Provisional)})
 		}
 		for _, m := range h.Mechanisms {
-			e.Categories = append(e.Categories, atomCategory{Term: m, Label: s.label(fieldTopic, m)})
+			e.Categories = append(e.Categories, atomCategory{Term: m, Label: provLabel(s.label(fieldTopic, m), m, h.Provisional)})
 		}
-		e.Categories = append(e.Categories, atomCategory{Term: h.Evidence, Label: taxonomy.EvidenceLabel(h.Evidence)})
+		e.Categories = append(e.Categories, atomCategory{Term: h.Evidence, Label: provLabel(taxonomy.EvidenceLabel(h.Evidence), h.Evidence, h.Provisional)})
 		feed.Entries = append(feed.Entries, e)
 	}
 	if newest.IsZero() {
@@ -139,6 +140,15 @@ func (s *server) handleAtom(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(xml.Header))
 	w.Write(out)
 	w.Write([]byte{'\n'})
+}
+
+// provLabel is a feed category's label, marked when the tag is villi's
+// guess (see tagChip).
+func provLabel(label, slug string, provisional []string) string {
+	if slices.Contains(provisional, slug) {
+		return label + " (provisional)"
+	}
+	return label
 }
 
 func sizeGiven(r *http.Request) bool { return r.URL.Query().Has("size") }
@@ -166,14 +176,19 @@ func feedTitle(s *server, p searchParams) string {
 	return t
 }
 
-// entrySummary is an entry's HTML summary: the source, the evidence level, a
-// retraction warning and the highlighted key sentence (already safe HTML).
-func entrySummary(journal string, year int, evidence string, retracted bool, snippet string) string {
+// entrySummary is an entry's HTML summary: the source, the evidence level
+// (saying so when it is villi's guess), a retraction warning and the
+// highlighted key sentence (already safe HTML).
+func entrySummary(journal string, year int, evidence string, provisional, retracted bool, snippet string) string {
 	s := "<p>" + html.EscapeString(journal)
 	if year > 0 {
 		s += ", " + strconv.Itoa(year)
 	}
-	s += " · " + html.EscapeString(taxonomy.EvidenceLabel(evidence)) + "</p>"
+	s += " · " + html.EscapeString(taxonomy.EvidenceLabel(evidence))
+	if provisional {
+		s += " (provisional: villi's guess from the title and abstract; NLM has not indexed this record yet)"
+	}
+	s += "</p>"
 	if retracted {
 		s += "<p><strong>Retracted publication.</strong></p>"
 	}

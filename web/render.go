@@ -31,13 +31,18 @@ func parsePages(static *staticFiles) (*pages, error) {
 		"speciesLabel":  taxonomy.SpeciesLabel,
 		"languageName":  languageName,
 		"shortAuthors":  shortAuthors,
-		"num":           formatCount,
-		"ago":           ago,
-		"add":           func(a, b int) int { return a + b },
-		"handoutLimits": func() any { return handoutLimits },
-		"disclaimer":    func() string { return collection.Disclaimer },
-		"isoTime":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"dateTime":      func(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04") },
+		// Provisional tags: see tagChip.
+		"entryBadges":            entryBadges,
+		"anyProvisional":         anyProvisional,
+		"anyEvidenceProvisional": anyEvidenceProvisional,
+		"num":                    formatCount,
+		"ago":                    ago,
+		"add":                    func(a, b int) int { return a + b },
+		"handoutLimits":          func() any { return handoutLimits },
+		"disclaimer":             func() string { return collection.Disclaimer },
+		"provisionalNote":        func() string { return collection.ProvisionalNote },
+		"isoTime":                func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"dateTime":               func(t time.Time) string { return t.Local().Format("2 Jan 2006 15:04") },
 		// These mark as safe only HTML that its producer documents as safe:
 		// library snippets (escaped text with <mark>), cite's reference HTML
 		// (escaped, with <i>) and pubmed's *HTML fields (escaped text with

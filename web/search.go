@@ -60,8 +60,9 @@ type hitView struct {
 	URL string
 	// Conditions and Mechanisms are the chips: the record's focus, what
 	// it is about (issue 13); its mentions show on the article page.
-	Conditions []link
-	Mechanisms []link
+	Conditions []tagChip
+	Mechanisms []tagChip
+	Badges     badges
 }
 
 // link is a labelled URL; Current marks the one in effect.
@@ -184,23 +185,11 @@ func (s *server) hitViews(hits []library.Hit) []hitView {
 	out := make([]hitView, len(hits))
 	for i, h := range hits {
 		v := hitView{Hit: h, URL: "/articles/" + strconv.FormatUint(h.PMID, 10)}
-		v.Conditions, v.Mechanisms = s.tagLinks(h.Focus.Conditions, h.Focus.Mechanisms, true)
+		v.Conditions, v.Mechanisms = s.tagChips(h.Focus.Conditions, h.Focus.Mechanisms, true, h.Provisional)
+		v.Badges = badgesOf(h.Evidence, h.Species, h.Provisional)
 		out[i] = v
 	}
 	return out
-}
-
-// tagLinks are the chips of condition and mechanism slugs, each opening the
-// search for it: the records about it where the chips show a focus, else
-// every record that has it.
-func (s *server) tagLinks(conds, mechs []string, focus bool) (c, m []link) {
-	for _, x := range conds {
-		c = append(c, link{Label: s.label(fieldCondition, x), URL: searchParams{Conditions: []string{x}, Focus: focus}.url("/search")})
-	}
-	for _, x := range mechs {
-		m = append(m, link{Label: s.label(fieldTopic, x), URL: searchParams{Mechanisms: []string{x}, Focus: focus}.url("/search")})
-	}
-	return c, m
 }
 
 // facetGroups lists each facet's values with counts; a selected value stays
