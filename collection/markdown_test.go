@@ -113,3 +113,36 @@ func TestWriteMarkdown_IsTheHandout(t *testing.T) {
 		t.Fatal("no reference with an evidence level to check")
 	}
 }
+
+// TestWriteMarkdown_MarksProvisionalEvidence: a level that is villi's guess
+// says so beside the reference, and the note explaining the mark comes
+// once; a list without one never mentions it.
+func TestWriteMarkdown_MarksProvisionalEvidence(t *testing.T) {
+	arts := fixtureArticles(t)[:10]
+	st := taggedStore(t, arts)
+	s := New(st)
+	c := fillCollection(t, s, "Fixtures", pmidsOf(arts))
+	l, err := s.Handout(context.Background(), ada, c.ID, cite.APA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func() string {
+		var b bytes.Buffer
+		if err := l.WriteMarkdown(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if md := write(); strings.Contains(md, "provisional") {
+		t.Errorf("no provisional level, yet the Markdown says provisional:\n%s", md)
+	}
+	e := &l.Entries[3]
+	e.EvidenceProvisional, l.Provisional = true, 1
+	md := write()
+	if want := "Evidence: " + mdEscape(e.EvidenceLabel()) + " (provisional)."; strings.Count(md, want) != 1 {
+		t.Errorf("Markdown has %q %d times, want once:\n%s", want, strings.Count(md, want), md)
+	}
+	if n := strings.Count(md, mdEscape(ProvisionalNote)); n != 1 {
+		t.Errorf("the note on provisional levels appears %d times, want once", n)
+	}
+}

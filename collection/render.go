@@ -224,8 +224,9 @@ func (l *ReferenceList) Export(w io.Writer, f cite.Format) error {
 // WriteMarkdown writes the list as a Markdown handout, as the print view
 // and PDF have it: the handout's title and practice, a line naming style
 // and count, a warning when references are flagged, the introduction, a
-// numbered list with each reference's flags in bold, its evidence level and
-// note, the closing text and the disclaimer.
+// numbered list with each reference's flags in bold, its evidence level
+// (marked where it is provisional, with ProvisionalNote once) and note, the
+// closing text and the disclaimer.
 func (l *ReferenceList) WriteMarkdown(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	title := l.Handout.Title
@@ -255,7 +256,11 @@ func (l *ReferenceList) WriteMarkdown(w io.Writer) error {
 			fmt.Fprintf(bw, " [PubMed](%s)", e.PubMedURL())
 		}
 		if lb := e.EvidenceLabel(); lb != "" {
-			fmt.Fprintf(bw, " Evidence: %s.", mdEscape(lb))
+			mark := ""
+			if e.EvidenceProvisional {
+				mark = " (provisional)"
+			}
+			fmt.Fprintf(bw, " Evidence: %s%s.", mdEscape(lb), mark)
 		}
 		bw.WriteString("\n")
 		for _, f := range e.Flags {
@@ -270,6 +275,9 @@ func (l *ReferenceList) WriteMarkdown(w io.Writer) error {
 				fmt.Fprintf(bw, "     %s\n", mdLine(ln))
 			}
 		}
+	}
+	if l.Provisional > 0 {
+		fmt.Fprintf(bw, "\n*%s*\n", mdEscape(ProvisionalNote))
 	}
 	writeMarkdownText(bw, l.Handout.Closing)
 	fmt.Fprintf(bw, "\n---\n\n*%s*\n", mdEscape(Disclaimer))
