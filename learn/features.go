@@ -29,10 +29,12 @@ func features(tax *taxonomy.Taxonomy, a *pubmed.Article) ([]uint32, taxonomy.Tag
 		b.WriteByte(' ')
 		b.WriteString(sec.Text)
 	}
-	words := strings.FieldsFunc(strings.ToLower(b.String()), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-	out := make([]uint32, 0, 2*len(words)+8)
+	words := strings.FieldsFunc(strings.ToLower(b.String()), notWord)
+	tw := strings.FieldsFunc(strings.ToLower(a.Title), notWord)
+	// Room for every kind without growing: words, title words, sections,
+	// languages, the journal's words, and the rest of the rules and shape
+	// (shapeRoom).
+	out := make([]uint32, 0, 2*len(words)+2*len(tw)+len(a.Abstract)+len(a.Languages)+(len(a.Journal.Title)+1)/2+shapeRoom)
 	for i, w := range words {
 		out = append(out, bucket("u:", w, ""))
 		if i > 0 {
@@ -49,7 +51,7 @@ func features(tax *taxonomy.Taxonomy, a *pubmed.Article) ([]uint32, taxonomy.Tag
 	if len(a.Abstract) == 0 {
 		out = append(out, bucket("r:", "no-abstract", ""))
 	}
-	out = shape(out, a, len(words))
+	out = shape(out, a, tw, len(words))
 	slices.Sort(out)
 	return slices.Compact(out), rules
 }
@@ -80,9 +82,7 @@ func bucket(prefix, a, b string) uint32 {
 // period. A letter is short, by few authors, often without an abstract; a
 // case report's title names "a case"; a trial's abstract has METHODS and
 // RESULTS.
-func shape(out []uint32, a *pubmed.Article, nwords int) []uint32 {
-	title := strings.ToLower(a.Title)
-	tw := strings.FieldsFunc(title, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+func shape(out []uint32, a *pubmed.Article, tw []string, nwords int) []uint32 {
 	for i, w := range tw {
 		out = append(out, bucket("t:", w, ""))
 		if i > 0 {
@@ -129,6 +129,13 @@ func shape(out []uint32, a *pubmed.Article, nwords int) []uint32 {
 	}
 	return out
 }
+
+// shapeRoom bounds the rules' features (a level, at most eight conditions,
+// no abstract) and shape's fixed ones (title form and length, number of
+// sections, abstract length, authors, pages, period).
+const shapeRoom = 32
+
+func notWord(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
 
 // log2Bucket is 0 for 0, then 1 + floor(log2 n): 1, 2–3, 4–7, ...
 func log2Bucket(n int) int {

@@ -109,6 +109,9 @@ func (s *Set) Add(a *pubmed.Article) bool {
 		labels[i] = true
 	}
 	feats, rules := features(s.tax, a)
+	// Exactly sized: 100,000 records' features are most of training's
+	// memory.
+	feats = slices.Clone(feats)
 	ruled, asked := make([]bool, len(s.classes)), make([]bool, len(s.classes))
 	for i, c := range s.classes {
 		switch c.Kind {
