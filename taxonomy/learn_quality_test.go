@@ -60,7 +60,7 @@ func TestQuality_Learned(t *testing.T) {
 // fails here. Rows the model does not reach are held by the rules' own
 // floors (textEvidenceFloor).
 var learnedFloor = map[string]struct{ p, r float64 }{
-	"evidence case-report": {0.94, 0.57},
+	"evidence case-report": {0.94, 0.58},
 	"evidence review":      {0.86, 0.48},
 	"condition celiac":     {0.92, 0.89},
 	"condition ibd":        {0.88, 0.86},
