@@ -81,3 +81,36 @@ func BenchmarkTrain100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTagUnindexedRules and BenchmarkTagUnindexedWithModel measure
+// the model's cost where it applies: the topical records NLM has not
+// indexed, rules alone and rules + model (ns/op is per record).
+func BenchmarkTagUnindexedRules(b *testing.B) {
+	tax := taxonomy.Default()
+	arts := unindexed(topicalArticles(b))
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		tax.Tag(arts[i%len(arts)])
+	}
+}
+
+func BenchmarkTagUnindexedWithModel(b *testing.B) {
+	tax := taxonomy.Default()
+	all := topicalArticles(b)
+	m := train(b, tax, all)
+	arts := unindexed(all)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		Tag(tax, m, arts[i%len(arts)])
+	}
+}
+
+func unindexed(arts []*pubmed.Article) []*pubmed.Article {
+	var out []*pubmed.Article
+	for _, a := range arts {
+		if !Indexed(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}

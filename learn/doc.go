@@ -5,7 +5,10 @@
 // are villi's guess and are marked provisional.
 //
 // Features are hashed unigrams and bigrams of title and abstract (FNV-1a,
-// 2^18 buckets) plus the rules' own text-only verdicts. Training is plain
+// 2^18 buckets), the rules' own text-only verdicts, and the record's shape:
+// title words and form, the abstract's labelled sections and length, the
+// numbers of authors and pages, the language, the journal's title words and
+// the publication period, each kind under its own prefix. Training is plain
 // SGD with L2 over the records in PMID order, no randomness, so one library
 // gives one model byte for byte. Weights are kept as bfloat16 (the high half
 // of a float32): 18 classes × 2^18 buckets × 2 bytes ≈ 9.4 MB, whatever the

@@ -20,7 +20,7 @@ import (
 
 // FormatVersion is the version of Encode's bytes. A model of another
 // version is refused by Decode (ErrVersion) and retrained by `villi retag`.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // ErrVersion is returned by Decode for a model of another format version.
 var ErrVersion = errors.New("learned model of another format version")
@@ -109,6 +109,9 @@ func (s *Set) Add(a *pubmed.Article) bool {
 		labels[i] = true
 	}
 	feats, rules := features(s.tax, a)
+	// Exactly sized: 100,000 records' features are most of training's
+	// memory.
+	feats = slices.Clone(feats)
 	ruled, asked := make([]bool, len(s.classes)), make([]bool, len(s.classes))
 	for i, c := range s.classes {
 		switch c.Kind {
@@ -130,8 +133,11 @@ func (s *Set) Len() int { return len(s.ex) }
 // Training settings. Fixed: they are part of what makes a model
 // reproducible.
 const (
-	epochs   = 5
-	rate0    = 0.5
+	epochs = 5
+	// rate0 is the first epoch's step (1; 0.5 in format 1): with features
+	// valued norm(n) a larger first step lets the model's probabilities
+	// leave the base rate and pass the 0.5 floor.
+	rate0    = 1.0
 	lambda   = 1e-6
 	calibMod = 5  // one record in calibMod (by a hash of the PMID) calibrates
 	minHits  = 10 // a threshold needs this many right calibration hits: a small library must not guess
@@ -201,7 +207,7 @@ func fit(c *Class, ci int, train, calib []*example) {
 	for e := range epochs {
 		rate := rate0 / float64(1+e)
 		for _, ex := range train {
-			x := 1 / math.Sqrt(float64(len(ex.feats)+1))
+			x := norm(len(ex.feats))
 			z := bias
 			for _, f := range ex.feats {
 				z += scale * v[f] * x
@@ -286,7 +292,7 @@ func threshold(c *Class, ci int, calib []*example) float32 {
 }
 
 func (c *Class) prob(feats []uint32) float32 {
-	x := 1 / math.Sqrt(float64(len(feats)+1))
+	x := norm(len(feats))
 	z := float64(c.Bias)
 	for _, f := range feats {
 		z += float64(fromBF16(c.W[f])) * x
@@ -414,3 +420,10 @@ func (r *reader) str() string {
 	}
 	return string(r.next(int(b[0])))
 }
+
+// norm is the value of each of a record's n features: n^-0.35 rather than
+// unit length (n^-0.5), so that one strong cue ("we report a case", a
+// one-page letter) is not drowned by the hundreds of words of a long
+// abstract. Chosen on the design half (QUALITY.md, "Learned provisional
+// tags").
+func norm(n int) float64 { return math.Pow(float64(n+1), -0.35) }

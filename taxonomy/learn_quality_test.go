@@ -41,6 +41,10 @@ func TestQuality_Learned(t *testing.T) {
 		if l.N >= 20 && l.P < r.P-0.1 {
 			t.Errorf("%s: precision %.3f with the model, %.3f rules alone", l.Row, l.P, r.P)
 		}
+		if f, ok := learnedFloor[l.Row]; ok && (l.P < f.p || l.R < f.r) {
+			t.Errorf("%s with the model: precision %.3f recall %.3f fell under its floor %.2f/%.2f",
+				l.Row, l.P, l.R, f.p, f.r)
+		}
 		if l.N >= 20 {
 			t.Logf("%s misses with the model: fn %v fp %v", l.Row, first(l.FN, 8), first(l.FP, 8))
 		}
@@ -48,6 +52,18 @@ func TestQuality_Learned(t *testing.T) {
 	if gained <= 0 {
 		t.Errorf("the model found %d fewer misses than the rules alone", gained)
 	}
+}
+
+// learnedFloor holds the held-out figures of rules + model a little under
+// what they measure (QUALITY.md, "Learned provisional tags"), so that a
+// change to the features or the training that loses what the model finds
+// fails here. Rows the model does not reach are held by the rules' own
+// floors (textEvidenceFloor).
+var learnedFloor = map[string]struct{ p, r float64 }{
+	"evidence case-report": {0.94, 0.58},
+	"evidence review":      {0.86, 0.48},
+	"condition celiac":     {0.92, 0.89},
+	"condition ibd":        {0.88, 0.86},
 }
 
 func first(ids []uint64, n int) []uint64 { return slices.Clone(ids[:min(n, len(ids))]) }
