@@ -23,6 +23,15 @@ func Indexed(a *pubmed.Article) bool { return len(a.MeSH) > 0 }
 // they are on the records the model is applied to), which it also returns,
 // and the record's shape (shape). Each kind hashes under its own prefix.
 func features(tax *taxonomy.Taxonomy, a *pubmed.Article) ([]uint32, taxonomy.Tags) {
+	return featuresWith(tax, a, nil)
+}
+
+// featuresWith is features given, in known, the rules' tags of a as it is
+// (taxonomy.Tag with its publication types): on a record NLM has not
+// indexed whose publication types decide nothing those are the text-only
+// verdicts already (taxonomy.PublicationTypesDecide), and the text is not
+// scanned a second time. nil scans.
+func featuresWith(tax *taxonomy.Taxonomy, a *pubmed.Article, known *taxonomy.Tags) ([]uint32, taxonomy.Tags) {
 	var b strings.Builder
 	b.WriteString(a.Title)
 	for _, sec := range a.Abstract {
@@ -41,9 +50,14 @@ func features(tax *taxonomy.Taxonomy, a *pubmed.Article) ([]uint32, taxonomy.Tag
 			out = append(out, bucket("b:", words[i-1], w))
 		}
 	}
-	hidden := *a
-	hidden.MeSH, hidden.PublicationTypes = nil, nil
-	rules := tax.Tag(&hidden)
+	var rules taxonomy.Tags
+	if known != nil && !Indexed(a) && !tax.PublicationTypesDecide(a) {
+		rules = *known
+	} else {
+		hidden := *a
+		hidden.MeSH, hidden.PublicationTypes = nil, nil
+		rules = tax.Tag(&hidden)
+	}
 	out = append(out, bucket("r:ev:", rules.Evidence, ""))
 	for _, c := range rules.Conditions {
 		out = append(out, bucket("r:c:", c, ""))

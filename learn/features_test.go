@@ -71,3 +71,27 @@ func TestFeatures_RecordShape(t *testing.T) {
 		}
 	}
 }
+
+// TestFeaturesWith_SkipsTheSecondScanOnlyWhereItChangesNothing: on every
+// topical record, as NLM has not indexed it yet (MeSH removed), the
+// features given the rules' own tags are the features scanned afresh.
+func TestFeaturesWith_SkipsTheSecondScanOnlyWhereItChangesNothing(t *testing.T) {
+	tax := taxonomy.Default()
+	skipped := 0
+	for _, a := range topicalArticles(t) {
+		u := *a
+		u.MeSH = nil
+		want, _ := features(tax, &u)
+		tags := tax.Tag(&u)
+		got, _ := featuresWith(tax, &u, &tags)
+		if !slices.Equal(got, want) {
+			t.Errorf("PMID %d: %d features given the rules' tags, %d scanned afresh", a.PMID, len(got), len(want))
+		}
+		if !tax.PublicationTypesDecide(&u) {
+			skipped++
+		}
+	}
+	if skipped < 1000 {
+		t.Errorf("the second scan skipped on %d records only", skipped)
+	}
+}

@@ -20,7 +20,7 @@ func Tag(tax *taxonomy.Taxonomy, m *Model, a *pubmed.Article) taxonomy.Tags {
 		return tags
 	}
 	if m != nil {
-		feats, _ := features(tax, a)
+		feats, _ := featuresWith(tax, a, &tags)
 		var add []string
 		bestEv, bestP := "", float32(0)
 		for i := range m.Classes {
