@@ -26,12 +26,10 @@ func features(tax *taxonomy.Taxonomy, a *pubmed.Article) ([]uint32, taxonomy.Tag
 	return featuresWith(tax, a, nil)
 }
 
-// featuresWith is features given, in known, the rules' tags of a as it is
-// (taxonomy.Tag with its publication types): on a record NLM has not
-// indexed whose publication types decide nothing those are the text-only
-// verdicts already (taxonomy.PublicationTypesDecide), and the text is not
-// scanned a second time. nil scans.
-func featuresWith(tax *taxonomy.Taxonomy, a *pubmed.Article, known *taxonomy.Tags) ([]uint32, taxonomy.Tags) {
+// featuresWith is features given, in textOnly, the rules' text-only
+// verdicts (taxonomy.TagWithTextEvidence gives them from the scan that tags
+// the record), so that the text is not scanned a second time; nil scans.
+func featuresWith(tax *taxonomy.Taxonomy, a *pubmed.Article, textOnly *taxonomy.Tags) ([]uint32, taxonomy.Tags) {
 	var b strings.Builder
 	b.WriteString(a.Title)
 	for _, sec := range a.Abstract {
@@ -51,8 +49,8 @@ func featuresWith(tax *taxonomy.Taxonomy, a *pubmed.Article, known *taxonomy.Tag
 		}
 	}
 	var rules taxonomy.Tags
-	if known != nil && !Indexed(a) && !tax.PublicationTypesDecide(a) {
-		rules = *known
+	if textOnly != nil {
+		rules = *textOnly
 	} else {
 		hidden := *a
 		hidden.MeSH, hidden.PublicationTypes = nil, nil

@@ -15,12 +15,16 @@ import (
 // names outranks a guess. On such a record every condition, mechanism and
 // evidence level (but "other") is villi's guess: Tags.Provisional lists them.
 func Tag(tax *taxonomy.Taxonomy, m *Model, a *pubmed.Article) taxonomy.Tags {
-	tags := tax.Tag(a)
 	if Indexed(a) {
-		return tags
+		return tax.Tag(a)
 	}
+	tags, textEv := tax.TagWithTextEvidence(a)
 	if m != nil {
-		feats, _ := featuresWith(tax, a, &tags)
+		// No MeSH: the text-only verdicts are the tags' but for the level
+		// a publication type may have decided.
+		text := tags
+		text.Evidence = textEv
+		feats, _ := featuresWith(tax, a, &text)
 		var add []string
 		bestEv, bestP := "", float32(0)
 		for i := range m.Classes {

@@ -10,37 +10,36 @@ import (
 	"villi/pubmed"
 )
 
-// TestPublicationTypesDecide_ElseTagIgnoresThem holds PublicationTypesDecide
-// to its promise on every topical record, with MeSH removed as on the
-// records package learn applies it to: where it says no publication type
-// decides, the tags are the same without the publication types.
-func TestPublicationTypesDecide_ElseTagIgnoresThem(t *testing.T) {
+// TestTagWithTextEvidence_OneScanTwoVerdicts holds TagWithTextEvidence to
+// Tag on every topical record, as indexed and as NLM has not indexed it yet
+// (MeSH removed): its tags are Tag's, and its text-only level is Tag's with
+// MeSH and publication types hidden.
+func TestTagWithTextEvidence_OneScanTwoVerdicts(t *testing.T) {
 	tax := Default()
-	arts := pubmedtest.Articles(t, filepath.Join(fixture.Topical(t), "gut-diet-topics.xml"))
-	var undecided, decided int
-	for _, a := range arts {
+	differ := 0
+	for _, a := range pubmedtest.Articles(t, filepath.Join(fixture.Topical(t), "gut-diet-topics.xml")) {
 		unindexed := *a
 		unindexed.MeSH = nil
-		if tax.PublicationTypesDecide(&unindexed) {
-			decided++
-			continue
+		for _, rec := range []struct {
+			what string
+			a    *pubmed.Article
+		}{{"indexed", a}, {"unindexed", &unindexed}} {
+			hidden := *rec.a
+			hidden.MeSH, hidden.PublicationTypes = nil, nil
+			tags, textEv := tax.TagWithTextEvidence(rec.a)
+			if want := tax.Tag(rec.a); !reflect.DeepEqual(tags, want) {
+				t.Errorf("PMID %d, %s: tags %+v, Tag gives %+v", a.PMID, rec.what, tags, want)
+			}
+			want := tax.Tag(&hidden).Evidence
+			if textEv != want {
+				t.Errorf("PMID %d, %s: text-only level %q, want %q", a.PMID, rec.what, textEv, want)
+			}
+			if textEv != tags.Evidence {
+				differ++
+			}
 		}
-		undecided++
-		hidden := unindexed
-		hidden.PublicationTypes = nil
-		if got, want := tax.Tag(&unindexed), tax.Tag(&hidden); !reflect.DeepEqual(got, want) {
-			t.Errorf("PMID %d (%v): tags %+v with its publication types, %+v without", a.PMID, typeNames(a), got, want)
-		}
 	}
-	if undecided < 1000 || decided < 1000 {
-		t.Errorf("%d records with deciding publication types and %d without: too few of one to test", decided, undecided)
+	if differ < 1000 {
+		t.Errorf("the text-only level differs from the tags' on %d records only: too few to test", differ)
 	}
-}
-
-func typeNames(a *pubmed.Article) []string {
-	var out []string
-	for _, pt := range a.PublicationTypes {
-		out = append(out, pt.Name)
-	}
-	return out
 }
