@@ -3,6 +3,7 @@ package library
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -213,4 +214,27 @@ func TestRetrain_RetagsOnlyRecordsNotIndexed(t *testing.T) {
 		t.Errorf("the index did not follow: evidence:case-report alopecia misses %d", pmid)
 	}
 	assertConsistent(t, lib)
+}
+
+// Serve's shutdown cancels a retrain: it returns the cancellation soon,
+// and store and index agree on what was rewritten before it.
+func TestRetrain_CancelledStopsConsistent(t *testing.T) {
+	lib := openLib(t, t.TempDir())
+	items := pubmedtest.Items(t, filepath.Join(fixture.Topical(t), "gut-diet-topics.xml"))[:2000]
+	if _, err := lib.Ingest(context.Background(), items); err != nil {
+		t.Fatal(err)
+	}
+	for _, after := range []time.Duration{0, 300 * time.Millisecond} {
+		ctx, cancel := context.WithTimeout(context.Background(), after)
+		start := time.Now()
+		_, err := lib.Retrain(ctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("retrain cancelled after %v: err %v, want the deadline", after, err)
+		}
+		if took := time.Since(start); took > after+5*time.Second {
+			t.Errorf("retrain cancelled after %v returned after %v", after, took)
+		}
+		assertConsistent(t, lib)
+	}
 }
