@@ -351,6 +351,7 @@ func (c *Crawler) fetchWindow(ctx context.Context, st *runState, q Query, cur *s
 		st.run.Updated += sum.Updated
 		st.run.Unchanged += sum.Unchanged + sum.Older
 		st.run.Deleted += sum.Deleted
+		st.run.NewlyIndexed += sum.NewlyIndexed
 		if err != nil {
 			return fmt.Errorf("%s: ingest: %w", what, err)
 		}

@@ -315,6 +315,7 @@ func (f *fetch) count(sum library.Summary) {
 	r.Updated += sum.Updated
 	r.Unchanged += sum.Unchanged + sum.Older
 	r.Deleted += sum.Deleted
+	r.NewlyIndexed += sum.NewlyIndexed
 }
 
 // finish records the run's end: its requests, and every identifier that

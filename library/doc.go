@@ -6,7 +6,10 @@
 // function that the CLI, the web UI, the JSON API and the digest call, with
 // its contract in its own names (Request, the sorts and facet names), and
 // what those front ends show of the library: records by PMID, runs and
-// crawl cursors, Status and the EvidenceMap.
+// crawl cursors, Status and the EvidenceMap. It keeps the learned tagger
+// (trained by Retag, and by Retrain, which serve calls after crawls) and
+// scores its guesses against NLM's indexing when that arrives (Agreement,
+// over the store's agreement log).
 //
 // The store and the index are not exported: records, runs and the index are
 // written only here, so every write keeps the two in step. Packages that

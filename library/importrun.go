@@ -62,6 +62,7 @@ func (r *ImportRun) Finish(ctx context.Context) (merged bool, err error) {
 	t := r.total
 	r.run.Ended = time.Now().UTC()
 	r.run.Added, r.run.Updated, r.run.Unchanged, r.run.Deleted = t.Added, t.Updated, t.Unchanged, t.Deleted
+	r.run.NewlyIndexed = t.NewlyIndexed
 	r.run.Failing = nil
 	for _, f := range r.failed {
 		r.run.Failing = append(r.run.Failing, f.Error())

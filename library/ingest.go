@@ -15,15 +15,18 @@ import (
 // reason; Notes hold things worth knowing about records that were stored
 // (duplicates, and records the decoder cut to its limits).
 type Summary struct {
-	Records   int    `json:"records"` // articles and deletions read
-	Added     int    `json:"added"`
-	Updated   int    `json:"updated"`
-	Unchanged int    `json:"unchanged"`
-	Older     int    `json:"older"`   // not stored: the library already holds a newer version
-	Deleted   int    `json:"deleted"` // DeleteCitation of a stored record
-	Missing   int    `json:"missing"` // DeleteCitation of a record the library never held
-	Skipped   []Skip `json:"skipped,omitempty"`
-	Notes     []Skip `json:"notes,omitempty"`
+	Records   int `json:"records"` // articles and deletions read
+	Added     int `json:"added"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Older     int `json:"older"`   // not stored: the library already holds a newer version
+	Deleted   int `json:"deleted"` // DeleteCitation of a stored record
+	Missing   int `json:"missing"` // DeleteCitation of a record the library never held
+	// NewlyIndexed counts the stored records NLM has indexed (they have
+	// MeSH) whose earlier version was absent or not indexed.
+	NewlyIndexed int    `json:"newly_indexed"`
+	Skipped      []Skip `json:"skipped,omitempty"`
+	Notes        []Skip `json:"notes,omitempty"`
 }
 
 // Skip names a record that was passed over, or noted, and why.
@@ -50,6 +53,7 @@ func (s *Summary) Add(o Summary) {
 	s.Older += o.Older
 	s.Deleted += o.Deleted
 	s.Missing += o.Missing
+	s.NewlyIndexed += o.NewlyIndexed
 	s.Skipped = append(s.Skipped, o.Skipped...)
 	s.Notes = append(s.Notes, o.Notes...)
 }
@@ -231,6 +235,7 @@ func (b *batcher) flushLocked(ctx context.Context, sum *Summary) error {
 		case store.Added, store.Updated:
 			sum.Added += boolInt(r.Change == store.Added)
 			sum.Updated += boolInt(r.Change == store.Updated)
+			sum.NewlyIndexed += boolInt(r.NewlyIndexed)
 			if i < len(b.batch.Puts) {
 				puts = append(puts, b.batch.Puts[i].Record)
 			}

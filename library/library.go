@@ -58,6 +58,8 @@ type Library struct {
 
 	// model is the learned tagger (nil: rules alone); retag swaps it.
 	model atomic.Pointer[learn.Model]
+	// agreement caches Agreement until the store's log changes.
+	agreement agreementCache
 
 	// opened is when Open took the lock; runs started before it belong to
 	// a process that is gone.

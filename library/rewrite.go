@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 
+	"villi/learn"
 	"villi/pubmed"
 	"villi/store"
 	"villi/taxonomy"
@@ -100,4 +101,34 @@ func sameJSON(a, b *pubmed.Article) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// Retrain trains the learned tagger again on the records NLM has indexed
+// (serve calls it after a crawl that brought enough newly indexed records),
+// then tags again the records NLM has not indexed, the only ones whose tags
+// the model gives; records whose tags do not change are not rewritten. It
+// holds the write lock, as Retag does: ingests wait, searches do not. When
+// ctx ends part-way the records rewritten so far stay, and the index is
+// brought up to them before Retrain returns.
+func (l *Library) Retrain(ctx context.Context) (changed int, err error) {
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	if err := l.train(ctx); err != nil {
+		return 0, l.wrote(err)
+	}
+	changed, err = l.st.Rewrite(ctx, func(rec *store.Record, _ []byte) (bool, error) {
+		if learn.Indexed(&rec.Article) {
+			return false, nil
+		}
+		tags := l.tag(&rec.Article)
+		if sameTags(rec.Tags, tags) {
+			return false, nil
+		}
+		rec.Tags = tags
+		return true, nil
+	})
+	if changed > 0 {
+		err = errors.Join(err, l.catchUp(context.WithoutCancel(ctx)))
+	}
+	return changed, l.wrote(err)
 }

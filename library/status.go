@@ -25,6 +25,26 @@ type Status struct {
 	// Degraded, when present, says why the library cannot write (a full
 	// disk) and since when; searches may miss the newest changes meanwhile.
 	Degraded *Degraded `json:"degraded,omitempty"`
+	// Model is the learned tagger in use; absent until one is trained.
+	Model *ModelInfo `json:"model,omitempty"`
+	// Agreement is how often the provisional tags matched NLM's indexing
+	// when it arrived.
+	Agreement Agreement `json:"agreement"`
+}
+
+// ModelInfo says which learned tagger gives the provisional tags.
+type ModelInfo struct {
+	Trained time.Time `json:"trained"`
+	Records int       `json:"records"` // indexed records it learned from
+}
+
+// Model returns the learned tagger in use, nil when none is trained.
+func (l *Library) Model() *ModelInfo {
+	m := l.model.Load()
+	if m == nil {
+		return nil
+	}
+	return &ModelInfo{Trained: m.Trained, Records: m.Records}
 }
 
 // statusRuns is how many runs Status lists.
@@ -32,7 +52,12 @@ const statusRuns = 20
 
 // Status reads the record count and the recent runs.
 func (l *Library) Status() (Status, error) {
-	st := Status{Degraded: l.Degraded()}
+	st := Status{Degraded: l.Degraded(), Model: l.Model()}
+	ag, err := l.Agreement()
+	if err != nil {
+		return st, err
+	}
+	st.Agreement = ag
 	n, err := l.st.Count()
 	if err != nil {
 		return st, err

@@ -59,6 +59,11 @@ type Result struct {
 	PMID   uint64
 	Change Change
 	Seq    uint64
+	// NewlyIndexed marks a put, Added or Updated, whose record NLM has
+	// indexed (it has MeSH) where the stored version was absent or not
+	// indexed. An update of a stored version that was not indexed also
+	// entered the agreement log (see Comparisons).
+	NewlyIndexed bool
 }
 
 // ctxCheckEvery bounds how much work a cancelled Apply or walk still does.
@@ -137,13 +142,17 @@ func (s *Store) Apply(ctx context.Context, b Batch) ([]Result, error) {
 // change it has made.
 type txWriter struct {
 	s                                 *Store
+	tx                                *bolt.Tx
 	articles, sources, changes, tombs *bolt.Bucket
 	countDelta                        int64
+	// The agreement log's buckets, looked up on its first entry.
+	agreement, agreeLog, agreePMIDs *bolt.Bucket
 }
 
 func newTxWriter(s *Store, tx *bolt.Tx) *txWriter {
 	w := &txWriter{
 		s:        s,
+		tx:       tx,
 		articles: tx.Bucket(bucketArticles),
 		sources:  tx.Bucket(bucketSources),
 		changes:  tx.Bucket(bucketChanges),
@@ -167,7 +176,7 @@ func (w *txWriter) put(p *Put, now time.Time) (Result, error) {
 	if old == nil {
 		rec.Added, rec.Updated = now, now
 		seq, err := w.write(key, rec, p.Source, 0)
-		return Result{PMID: pmid, Change: Added, Seq: seq}, err
+		return Result{PMID: pmid, Change: Added, Seq: seq, NewlyIndexed: indexed(&rec.Article)}, err
 	}
 	h, err := decodeHead(pmid, old)
 	if err != nil {
@@ -190,9 +199,13 @@ func (w *txWriter) put(p *Put, now time.Time) (Result, error) {
 			}
 		}
 	}
+	newly, err := w.noteIndexing(old, rec, now)
+	if err != nil {
+		return Result{}, err
+	}
 	rec.Added, rec.Updated = h.Added, now
 	seq, err := w.write(key, rec, p.Source, h.Seq)
-	return Result{PMID: pmid, Change: Updated, Seq: seq}, err
+	return Result{PMID: pmid, Change: Updated, Seq: seq, NewlyIndexed: newly}, err
 }
 
 // sameSource reports whether the stored source equals src, without

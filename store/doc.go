@@ -47,18 +47,26 @@
 //	                                    one per collection, deleted with it
 //	models                              (migration 6)
 //	└── <name>         → model bytes    package learn's Encode: "provisional"
+//	agreement                           (migration 7) bucket sequence: last comparison id
+//	├── log                             bucket sequence: entries held (≤ MaxComparisons)
+//	│   └── <id>       → JSON Comparison {id, pmid, at, guessed, nlm}: tags before and
+//	│                                   after NLM's indexing replaced a version without MeSH
+//	└── pmids
+//	    └── <pmid>     → <id>           its one entry in log (a later one replaces it)
 //
 // Every write of a PMID (put or delete) takes the next sequence number and
 // replaces that PMID's entry in changes, so the log holds at most one entry
 // per PMID ever seen and a deleted PMID's entry stays until it is stored
 // again. An index that remembers the last seq it applied catches up with
 // ChangesSince; one that remembers nothing rebuilds from LastSeq, ForEach
-// and then ChangesSince.
+// and then ChangesSince. A put or rewrite that replaces a version without
+// MeSH by one with MeSH adds to the agreement log in the same transaction.
 //
-// Every bucket but sessions, notices, sharelinks and models is created by
-// migration 1, sessions by migration 2, notices by migration 4, sharelinks by
-// migration 5, models by migration 6; each bucket's accessors live in a file of their own (runs.go,
-// cursors.go, users.go, notices.go, sharelinks.go, ...). Schema changes are new entries at the end of
+// Every bucket but sessions, notices, sharelinks, models and agreement is
+// created by migration 1, sessions by migration 2, notices by migration 4,
+// sharelinks by migration 5, models by migration 6, agreement by migration
+// 7; each bucket's accessors live in a file of their own (runs.go,
+// cursors.go, users.go, notices.go, sharelinks.go, agreement.go, ...). Schema changes are new entries at the end of
 // the migrations list, never edits of old ones; a file whose schema_version
 // is newer than the binary's list is refused (ErrSchemaTooNew).
 package store

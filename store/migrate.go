@@ -23,6 +23,7 @@ var migrations = []migration{
 	{name: "create notices bucket", up: migrateCreateNotices},        // store/notices.go
 	{name: "create share links bucket", up: migrateCreateShareLinks}, // store/sharelinks.go
 	{name: "create models bucket", up: migrateCreateModels},          // store/models.go
+	{name: "create agreement log", up: migrateCreateAgreement},       // store/agreement.go
 }
 
 // migrateCreateBuckets lays out schema 1, including the reserved buckets

@@ -45,8 +45,12 @@ type Run struct {
 	Updated   int       `json:"updated"`
 	Unchanged int       `json:"unchanged"`
 	Deleted   int       `json:"deleted"`
-	Requests  int       `json:"requests"`
-	Retries   int       `json:"retries"`
+	// NewlyIndexed counts the records the run stored that NLM has indexed
+	// and whose earlier version was absent or not indexed: what retraining
+	// the learned tagger after a crawl waits for (VILLI_RETRAIN_AFTER).
+	NewlyIndexed int `json:"newly_indexed"`
+	Requests     int `json:"requests"`
+	Retries      int `json:"retries"`
 	// Failing names the saved queries (or recipients, for a digest) that
 	// failed, each with its error.
 	Failing []string `json:"failing,omitempty"`

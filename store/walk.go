@@ -223,6 +223,12 @@ func (s *Store) writeBack(recs []*Record, readSeq map[uint64]uint64) (int, error
 			if h.Seq != readSeq[rec.Article.PMID] {
 				continue
 			}
+			// A reparse may find MeSH in a stored source that an older
+			// parser missed: NLM's indexing arriving, as far as the
+			// record's tags go.
+			if _, err := w.noteIndexing(old, rec, now); err != nil {
+				return err
+			}
 			if err := w.rewrite(key, rec, h.Seq, now); err != nil {
 				return err
 			}

@@ -26,6 +26,37 @@ type adminPage struct {
 	Orphans []store.Cursor
 	// Retractions is the last Retraction Watch import and what it flags.
 	Retractions library.RetractionStatus
+	// Model is the learned tagger in use (nil: none trained yet); Agreement
+	// how often its guesses and the rules' matched NLM's indexing.
+	Model     *library.ModelInfo
+	Agreement library.Agreement
+	Agreeing  []agreementView
+}
+
+// agreementView is one row of the agreement table.
+type agreementView struct {
+	Kind, Label          string
+	Guessed, NLM, Agreed int
+	Precision, Recall    string // "93 %", or "—" where nothing was guessed or given
+}
+
+func (s *server) agreementViews(ag library.Agreement) []agreementView {
+	pct := func(f *float64) string {
+		if f == nil {
+			return "—"
+		}
+		return strconv.Itoa(int(*f*100+0.5)) + " %"
+	}
+	out := make([]agreementView, 0, len(ag.Tags))
+	for _, t := range ag.Tags {
+		v := agreementView{Kind: "Evidence level", Label: s.label(fieldEvidence, t.Slug),
+			Guessed: t.Guessed, NLM: t.NLM, Agreed: t.Agreed, Precision: pct(t.Precision), Recall: pct(t.Recall)}
+		if t.Kind == library.KindCondition {
+			v.Kind, v.Label = "Condition", s.label(fieldCondition, t.Slug)
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // subscriberView is one subscription as the admin sees it.
@@ -89,6 +120,12 @@ func (s *server) handleAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Runs = runs
+	d.Model = s.lib.Model()
+	if d.Agreement, err = s.lib.Agreement(); err != nil {
+		s.adminFailed(w, r, "read the agreement log", err)
+		return
+	}
+	d.Agreeing = s.agreementViews(d.Agreement)
 	if d.Retractions, err = s.lib.RetractionStatus(); err != nil {
 		s.adminFailed(w, r, "read the Retraction Watch import", err)
 		return

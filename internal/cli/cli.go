@@ -127,7 +127,8 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "  VILLI_EUTILS_URL, VILLI_NCBI_API_KEY, VILLI_NCBI_EMAIL, VILLI_QUERIES crawling;")
 	fmt.Fprintln(w, "  VILLI_CRAWL_SPEC, VILLI_DIGEST_SPEC, VILLI_TZ schedule; VILLI_SMTP_URL, VILLI_MAIL_FROM,")
 	fmt.Fprintln(w, "  VILLI_SECRET digests; VILLI_METRICS_TOKEN bearer token for /metrics; VILLI_TAXONOMY taxonomy table file;")
-	fmt.Fprintln(w, "  VILLI_PRACTICE_NAME practice name on handouts of users who set none")
+	fmt.Fprintln(w, "  VILLI_PRACTICE_NAME practice name on handouts of users who set none;")
+	fmt.Fprintln(w, "  VILLI_RETRAIN_AFTER newly indexed records a crawl must bring for serve to retrain the learned tagger")
 }
 
 // config holds the settings every subcommand that opens the library shares.

@@ -45,8 +45,16 @@ func runServe(ctx context.Context, e Env, args []string) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	fs.BoolVar(&public, "public", public, "let anyone read without logging in (env VILLI_PUBLIC)")
+	after, err := retrainAfter(e)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	fs.IntVar(&after, "retrain-after", after, "retrain the learned tagger after a crawl that brought at least this many newly indexed records; 0: never (env VILLI_RETRAIN_AFTER)")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	if after < 0 {
+		return fmt.Errorf("%w: --retrain-after %d: want a number of records, 0 to turn retraining off", errUsage, after)
 	}
 	log := cfg.logger(e)
 	start := time.Now()
@@ -117,10 +125,14 @@ func runServe(ctx context.Context, e Env, args []string) error {
 	// Background jobs: the scheduled crawl and digest, and the hourly check
 	// for an overdue digest. They stop at jobs.Shutdown, after the HTTP server.
 	jobs := newJobs(ctx, log)
-	if err := startSchedule(jobs, sc, sched, lib, crawl, mails, log); err != nil {
+	retrain := newRetrainer(lib, after, log)
+	if err := startSchedule(jobs, sc, sched, lib, crawl, retrain, mails, log); err != nil {
 		ln.Close()
 		return err
 	}
+	// Retraining waits for crawls (its queue holds one) and stops with
+	// the jobs, cutting a retrain short.
+	jobs.Go("retrain", retrain.run)
 
 	// The control socket lets `villi backup`, `fetch` and `user` work while
 	// serve holds the data directory. Serving matters more: without the
@@ -184,10 +196,14 @@ func runServe(ctx context.Context, e Env, args []string) error {
 // overdue (cron does not catch up runs missed while villi was down, and a
 // failed send is retried within its week).
 func startSchedule(j *jobs, sc *schedule.Scheduler, set schedule.Settings, lib *library.Library,
-	crawl *crawler.Crawler, mails *digest.Service, log *slog.Logger) error {
+	crawl *crawler.Crawler, retrain *retrainer, mails *digest.Service, log *slog.Logger) error {
 	err := sc.AddCrawl(set.CrawlSpec, func(ctx context.Context) {
 		run, err := crawl.Run(ctx, crawler.RunOptions{})
 		logCrawl(log, run, err)
+		// A crawl that failed part-way still stored what it fetched.
+		if ctx.Err() == nil {
+			retrain.crawled(run)
+		}
 	})
 	if err != nil {
 		return fmt.Errorf("%w: VILLI_CRAWL_SPEC: %v", errUsage, err)
@@ -281,7 +297,7 @@ func logCrawl(log *slog.Logger, run store.Run, err error) {
 	case err != nil && !errors.Is(err, context.Canceled):
 		log.Error("crawl failed", "err", err, "failing", run.Failing)
 	default:
-		log.Info("crawl done", "added", run.Added, "updated", run.Updated, "deleted", run.Deleted,
+		log.Info("crawl done", "added", run.Added, "updated", run.Updated, "deleted", run.Deleted, "newly_indexed", run.NewlyIndexed,
 			"requests", run.Requests, "retries", run.Retries, "took", run.Ended.Sub(run.Started).Round(time.Second))
 	}
 }

@@ -161,6 +161,8 @@ func TestServe_BadConfigurationIsAUsageError(t *testing.T) {
 		{"bad VILLI_PUBLIC", map[string]string{"VILLI_PUBLIC": "sometimes"}, nil, 2, "VILLI_PUBLIC"},
 		{"relative base URL", nil, []string{"--base-url", "villi.example.org"}, 1, "villi.example.org"},
 		{"bad address", nil, []string{"--addr", "nowhere:notaport"}, 1, "nowhere:notaport"},
+		{"bad VILLI_RETRAIN_AFTER", map[string]string{"VILLI_RETRAIN_AFTER": "lots"}, nil, 2, "VILLI_RETRAIN_AFTER"},
+		{"negative --retrain-after", nil, []string{"--retrain-after", "-1"}, 2, "--retrain-after"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
