@@ -22,15 +22,7 @@ func Indexed(a *pubmed.Article) bool { return len(a.MeSH) > 0 }
 // as they are on the records the model is applied to), which it also
 // returns.
 func features(tax *taxonomy.Taxonomy, a *pubmed.Article) ([]uint32, taxonomy.Tags) {
-	var b strings.Builder
-	b.WriteString(a.Title)
-	for _, sec := range a.Abstract {
-		b.WriteByte(' ')
-		b.WriteString(sec.Text)
-	}
-	words := strings.FieldsFunc(strings.ToLower(b.String()), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+	words := textWords(a)
 	out := make([]uint32, 0, 2*len(words)+8)
 	for i, w := range words {
 		out = append(out, bucket("u:", w, ""))
@@ -50,6 +42,20 @@ func features(tax *taxonomy.Taxonomy, a *pubmed.Article) ([]uint32, taxonomy.Tag
 	}
 	slices.Sort(out)
 	return slices.Compact(out), rules
+}
+
+// textWords are the lower-case words of title and abstract, the unigrams
+// of features.
+func textWords(a *pubmed.Article) []string {
+	var b strings.Builder
+	b.WriteString(a.Title)
+	for _, sec := range a.Abstract {
+		b.WriteByte(' ')
+		b.WriteString(sec.Text)
+	}
+	return strings.FieldsFunc(strings.ToLower(b.String()), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
 }
 
 // bucket is FNV-1a (32 bit) over prefix, a, and " "+b when b is given,
