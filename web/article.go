@@ -491,7 +491,7 @@ func isTitleStopWord(w string) bool {
 // provisionalView is one provisional tag on the article page.
 type provisionalView struct {
 	Label string
-	Why   string // "from the words “…” in the abstract"; "" when unknown
+	Why   string // "from the word “coeliac” in the title"; "" when unknown
 }
 
 // reasonWords says in plain words why a provisional tag was given.
@@ -501,7 +501,11 @@ func reasonWords(r taxonomy.Reason) string {
 		if r.Phrase == "" {
 			return ""
 		}
-		return "from the words “" + r.Phrase + "” in the " + r.Field
+		words := "words"
+		if !strings.ContainsRune(r.Phrase, ' ') {
+			words = "word"
+		}
+		return "from the " + words + " “" + r.Phrase + "” in the " + r.Field
 	case taxonomy.SourcePublicationType:
 		return "from the publication type “" + r.Phrase + "” the publisher gave"
 	case taxonomy.SourceModel:

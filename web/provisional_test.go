@@ -173,6 +173,7 @@ func TestArticlePage_SaysWhyEachProvisionalTagWasGiven(t *testing.T) {
 	}{
 		{taxonomy.Reason{Source: taxonomy.SourceText, Phrase: "double-blind, placebo-controlled", Field: "abstract"},
 			"from the words “double-blind, placebo-controlled” in the abstract"},
+		{taxonomy.Reason{Source: taxonomy.SourceText, Phrase: "coeliac", Field: "title"}, "from the word “coeliac” in the title"},
 		{taxonomy.Reason{Source: taxonomy.SourcePublicationType, Phrase: "Randomized Controlled Trial"},
 			"from the publication type “Randomized Controlled Trial” the publisher gave"},
 		{taxonomy.Reason{Source: taxonomy.SourceModel, Probability: 0.934, Terms: []string{"crohn", "ileal", "anti tnf"}},
