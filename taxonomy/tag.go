@@ -194,7 +194,7 @@ func (s *scanner) textCues(block int) int {
 	return c.field[fieldTitle] + c.field[fieldAbstract] + c.field[fieldKeywords]
 }
 
-// decided says what settled an evidence level, for Reasons: a publication
+// decided says what settled an evidence level, for TagWithReasons: a publication
 // type (index into the article's), a block whose text cues did
 // (animalCues: the animal cues species weighs), or neither (-1).
 type decided struct{ pt, block int }
