@@ -2,7 +2,8 @@
 // regression per tag NLM decides (each condition, each evidence level),
 // trained on the library's records NLM has indexed and applied, together with
 // the taxonomy's rules, to the records NLM has not indexed yet. Those tags
-// are villi's guess and are marked provisional.
+// are villi's guess and are marked provisional, each with its reason: the
+// rules' words, or the model's probability and the record's heaviest terms.
 //
 // Features are hashed unigrams and bigrams of title and abstract (FNV-1a,
 // 2^18 buckets), the rules' own text-only verdicts, and the record's shape:

@@ -27,16 +27,10 @@ func features(tax *taxonomy.Taxonomy, a *pubmed.Article) ([]uint32, taxonomy.Tag
 }
 
 // featuresWith is features given, in textOnly, the rules' text-only
-// verdicts (taxonomy.TagWithTextEvidence gives them from the scan that tags
-// the record), so that the text is not scanned a second time; nil scans.
+// verdicts (taxonomy.TagWithReasons gives them from the scan that tags the
+// record), so that the text is not scanned a second time; nil scans.
 func featuresWith(tax *taxonomy.Taxonomy, a *pubmed.Article, textOnly *taxonomy.Tags) ([]uint32, taxonomy.Tags) {
-	var b strings.Builder
-	b.WriteString(a.Title)
-	for _, sec := range a.Abstract {
-		b.WriteByte(' ')
-		b.WriteString(sec.Text)
-	}
-	words := strings.FieldsFunc(strings.ToLower(b.String()), notWord)
+	words := textWords(a)
 	tw := strings.FieldsFunc(strings.ToLower(a.Title), notWord)
 	// Room for every kind without growing: words, title words, sections,
 	// languages, the journal's words, and the rest of the rules and shape
@@ -56,16 +50,39 @@ func featuresWith(tax *taxonomy.Taxonomy, a *pubmed.Article, textOnly *taxonomy.
 		hidden.MeSH, hidden.PublicationTypes = nil, nil
 		rules = tax.Tag(&hidden)
 	}
-	out = append(out, bucket("r:ev:", rules.Evidence, ""))
-	for _, c := range rules.Conditions {
-		out = append(out, bucket("r:c:", c, ""))
-	}
-	if len(a.Abstract) == 0 {
-		out = append(out, bucket("r:", "no-abstract", ""))
-	}
+	rulesNamed(a, rules, func(b uint32, _ func() (string, bool)) { out = append(out, b) })
 	out = shape(out, a, tw, len(words))
 	slices.Sort(out)
 	return slices.Compact(out), rules
+}
+
+// rulesNamed gives the features of the rules' text-only verdicts to emit,
+// each with what it says in words (a sign; see shapeNamed).
+func rulesNamed(a *pubmed.Article, rules taxonomy.Tags, emit func(b uint32, name func() (string, bool))) {
+	emit(bucket("r:ev:", rules.Evidence, ""), func() (string, bool) {
+		if rules.Evidence == "other" {
+			return "no design named in the text", false
+		}
+		return "the text names the design: " + taxonomy.EvidenceLabel(rules.Evidence), false
+	})
+	for _, c := range rules.Conditions {
+		emit(bucket("r:c:", c, ""), func() (string, bool) { return "the text names " + c, false })
+	}
+	if len(a.Abstract) == 0 {
+		emit(bucket("r:", "no-abstract", ""), func() (string, bool) { return "no abstract", false })
+	}
+}
+
+// textWords are the lower-case words of title and abstract, the unigrams
+// of features.
+func textWords(a *pubmed.Article) []string {
+	var b strings.Builder
+	b.WriteString(a.Title)
+	for _, sec := range a.Abstract {
+		b.WriteByte(' ')
+		b.WriteString(sec.Text)
+	}
+	return strings.FieldsFunc(strings.ToLower(b.String()), notWord)
 }
 
 // bucket is FNV-1a (32 bit) over prefix, a, and " "+b when b is given,
@@ -95,51 +112,88 @@ func bucket(prefix, a, b string) uint32 {
 // case report's title names "a case"; a trial's abstract has METHODS and
 // RESULTS.
 func shape(out []uint32, a *pubmed.Article, tw []string, nwords int) []uint32 {
+	shapeNamed(a, tw, nwords, func(b uint32, _ func() (string, bool)) { out = append(out, b) })
+	return out
+}
+
+// shapeNamed gives shape's features to emit, each with what a reader can
+// check of it: a word or pair of the title (a term, true), or what the form
+// says in words (a sign, false).
+func shapeNamed(a *pubmed.Article, tw []string, nwords int, emit func(b uint32, name func() (string, bool))) {
+	sign := func(s string) func() (string, bool) { return func() (string, bool) { return s, false } }
 	for i, w := range tw {
-		out = append(out, bucket("t:", w, ""))
+		emit(bucket("t:", w, ""), func() (string, bool) { return w, true })
 		if i > 0 {
-			out = append(out, bucket("tb:", tw[i-1], w))
+			emit(bucket("tb:", tw[i-1], w), func() (string, bool) { return tw[i-1] + " " + w, true })
 		}
 	}
 	t := strings.TrimSpace(a.Title)
 	if strings.HasPrefix(t, "[") {
-		out = append(out, bucket("tf:", "translated", ""))
+		emit(bucket("tf:", "translated", ""), sign("a translated title"))
 	}
 	t = strings.TrimRight(t, "].")
 	if strings.HasSuffix(t, "?") {
-		out = append(out, bucket("tf:", "question", ""))
+		emit(bucket("tf:", "question", ""), sign("a title that asks a question"))
 	}
 	if strings.Contains(t, ":") {
-		out = append(out, bucket("tf:", "colon", ""))
+		emit(bucket("tf:", "colon", ""), sign("a title with a colon"))
 	}
-	out = append(out, bucket("tf:", "words", strconv.Itoa(log2Bucket(len(tw)))))
-	out = append(out, bucket("as:", "n", strconv.Itoa(min(len(a.Abstract), 6))))
+	emit(bucket("tf:", "words", strconv.Itoa(log2Bucket(len(tw)))), sign(sizeSign(len(tw), "title word")))
+	emit(bucket("as:", "n", strconv.Itoa(min(len(a.Abstract), 6))), sign(sizeSign(min(len(a.Abstract), 6), "abstract section")))
 	for _, sec := range a.Abstract {
 		cat := sec.Category
 		if cat == "" || cat == "UNASSIGNED" {
 			cat = strings.ToUpper(sec.Label)
 		}
 		if cat != "" {
-			out = append(out, bucket("as:", cat, ""))
+			emit(bucket("as:", cat, ""), sign("an abstract section "+cat))
 		}
 	}
-	out = append(out, bucket("al:", strconv.Itoa(log2Bucket(nwords-len(tw))), ""))
-	out = append(out, bucket("au:", strconv.Itoa(log2Bucket(len(a.Authors))), ""))
-	out = append(out, bucket("pg:", strconv.Itoa(pages(a)), ""))
+	if n := nwords - len(tw); n > 0 {
+		emit(bucket("al:", strconv.Itoa(log2Bucket(n)), ""), sign(sizeSign(n, "abstract word")))
+	} else {
+		emit(bucket("al:", strconv.Itoa(log2Bucket(n)), ""), sign("no abstract"))
+	}
+	emit(bucket("au:", strconv.Itoa(log2Bucket(len(a.Authors))), ""), sign(sizeSign(len(a.Authors), "author")))
+	if p := pages(a); p >= 0 {
+		emit(bucket("pg:", strconv.Itoa(p), ""), sign(pageSign(p)))
+	} else {
+		emit(bucket("pg:", strconv.Itoa(p), ""), sign("no page range"))
+	}
 	for _, l := range a.Languages {
-		out = append(out, bucket("lg:", l, ""))
+		emit(bucket("lg:", l, ""), sign("language "+l))
 	}
 	jt := a.Journal.Title
 	if jt == "" {
 		jt = a.Journal.ISOAbbrev
 	}
 	for _, w := range strings.FieldsFunc(strings.ToLower(jt), func(r rune) bool { return !unicode.IsLetter(r) }) {
-		out = append(out, bucket("jw:", w, ""))
+		emit(bucket("jw:", w, ""), sign("“"+w+"” in the journal's name"))
 	}
 	if y := a.PubDate.Year; y > 0 {
-		out = append(out, bucket("y:", strconv.Itoa(y/5*5), ""))
+		emit(bucket("y:", strconv.Itoa(y/5*5), ""), sign("published "+strconv.Itoa(y/5*5)+"–"+strconv.Itoa(y/5*5+4)))
 	}
-	return out
+}
+
+// sizeSign words a count as its feature sees it, by its log2 bucket: "no
+// author", "1 author", "2–3 authors", "4–7 authors".
+func sizeSign(n int, one string) string {
+	b := log2Bucket(n)
+	switch b {
+	case 0:
+		return "no " + one
+	case 1:
+		return "1 " + one
+	}
+	return strconv.Itoa(1<<(b-1)) + "–" + strconv.Itoa(1<<b-1) + " " + one + "s"
+}
+
+// pageSign words pages' bucket.
+func pageSign(b int) string {
+	if b <= 1 {
+		return "1 page"
+	}
+	return strconv.Itoa(1<<(b-1)) + "–" + strconv.Itoa(1<<b-1) + " pages"
 }
 
 // shapeRoom bounds the rules' features (a level, at most eight conditions,

@@ -165,3 +165,67 @@ func evidenceHits(t *testing.T, lib *Library, levels ...string) []uint64 {
 	}
 	return out
 }
+
+// Records stored before villi kept the reasons for provisional tags have
+// their provisional tags but no reasons: Retag gives each its reasons, one
+// per tag, and a second Retag, finding them alike, rewrites nothing.
+func TestRetag_FillsTheReasonsOfProvisionalTags(t *testing.T) {
+	ctx := context.Background()
+	// 100 records NLM had not indexed when the fixture was fetched, and
+	// 200 it had.
+	var items []pubmed.Item
+	unindexed, indexed := 0, 0
+	for _, it := range pubmedtest.Items(t, filepath.Join(fixture.Topical(t), "gut-diet-topics.xml")) {
+		switch {
+		case it.Article == nil:
+		case len(it.Article.MeSH) == 0 && unindexed < 100:
+			unindexed++
+			items = append(items, it)
+		case len(it.Article.MeSH) > 0 && indexed < 200:
+			indexed++
+			items = append(items, it)
+		}
+	}
+	lib := openLib(t, t.TempDir())
+	if _, err := lib.Ingest(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	stripped, err := lib.st.Rewrite(ctx, func(r *store.Record, _ []byte) (bool, error) {
+		if r.Tags.ProvisionalWhy == nil {
+			return false, nil
+		}
+		r.Tags.ProvisionalWhy = nil
+		return true, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stripped < 10 {
+		t.Fatalf("%d of %d topical records stored with reasons, want the unindexed ones (10 or more)", stripped, len(items))
+	}
+	changed, err := lib.Retag(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed < stripped {
+		t.Errorf("Retag changed %d records, want at least the %d stored without reasons", changed, stripped)
+	}
+	var pmids []uint64
+	for _, it := range items {
+		if it.Article != nil {
+			pmids = append(pmids, it.Article.PMID)
+		}
+	}
+	recs, _, err := lib.Records(pmids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if len(r.Tags.ProvisionalWhy) != len(r.Tags.Provisional) {
+			t.Errorf("%d after retag: %d reasons for provisional %v", r.Article.PMID, len(r.Tags.ProvisionalWhy), r.Tags.Provisional)
+		}
+	}
+	if again, err := lib.Retag(ctx); err != nil || again != 0 {
+		t.Errorf("second Retag changed %d records (%v), want none", again, err)
+	}
+}

@@ -89,12 +89,17 @@ func (l *Library) catchUp(ctx context.Context) error {
 }
 
 func sameTags(a, b taxonomy.Tags) bool {
-	// Focus counts: a record stored before focus existed has none, and
-	// retag must give it one.
+	// Focus and the reasons for provisional tags count: a record stored
+	// before either existed has none, and retag must give it them.
 	return a.Evidence == b.Evidence && a.Species == b.Species &&
 		slices.Equal(a.Conditions, b.Conditions) && slices.Equal(a.Mechanisms, b.Mechanisms) &&
 		slices.Equal(a.Focus.Conditions, b.Focus.Conditions) && slices.Equal(a.Focus.Mechanisms, b.Focus.Mechanisms) &&
-		slices.Equal(a.Provisional, b.Provisional)
+		slices.Equal(a.Provisional, b.Provisional) && slices.EqualFunc(a.ProvisionalWhy, b.ProvisionalWhy, sameReason)
+}
+
+func sameReason(a, b taxonomy.Reason) bool {
+	return a.Tag == b.Tag && a.Kind == b.Kind && a.Source == b.Source && a.Phrase == b.Phrase &&
+		a.Field == b.Field && a.Probability == b.Probability && slices.Equal(a.Terms, b.Terms) && slices.Equal(a.Signs, b.Signs)
 }
 
 func sameJSON(a, b *pubmed.Article) bool {

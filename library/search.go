@@ -98,6 +98,10 @@ type Hit struct {
 	// Provisional are the tags (condition, mechanism, evidence slugs)
 	// that are villi's guess on a record NLM has not indexed yet.
 	Provisional []string `json:"provisional"`
+	// ProvisionalWhy says why each of Provisional was given, one reason
+	// each in the same order (taxonomy.Reason); empty on a record tagged
+	// before villi kept reasons, until `villi retag`.
+	ProvisionalWhy []taxonomy.Reason `json:"provisional_why"`
 	// FreeFullText is set when the record's PMC copy is free to read
 	// (pubmed.Article.FreeFullText); FullTextURL is its address.
 	FreeFullText bool   `json:"free_full_text"`
@@ -200,7 +204,16 @@ func newHit(rec *store.Record, h index.Hit, freeAt time.Time) Hit {
 		Snippet:      h.Snippet,
 		Score:        h.Score,
 		Record:       rec,
+
+		ProvisionalWhy: nonNilSlice(rec.Tags.ProvisionalWhy),
 	}
+}
+
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func nonNil(s []string) []string {

@@ -8,7 +8,8 @@
 // ambiguous abbreviations, short forms that count once the text has named the
 // condition ("diabetes" after "type 1 diabetes") and a salience test so that
 // a passing mention in a list of diseases does not tag the record. Tag is
-// pure and deterministic.
+// pure and deterministic. TagWithReasons also says, for such a record, which
+// of its words (or which publication type) decided each tag.
 //
 // The package must not import store, index or web, and does no I/O beyond
 // reading a table from an io.Reader.

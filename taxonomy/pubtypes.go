@@ -14,15 +14,24 @@ func (t *Taxonomy) TagWithTextEvidence(a *pubmed.Article) (Tags, string) {
 	tags := t.tag(s, a)
 	hidden := *a
 	hidden.MeSH, hidden.PublicationTypes = nil, nil
-	switch {
-	case len(a.MeSH) > 0:
+	if len(a.MeSH) > 0 {
 		return tags, t.tag(s, &hidden).Evidence
-	case !t.publicationTypesDecide(a):
-		return tags, tags.Evidence
 	}
-	// The scan of the text stands; only the design is decided again.
+	return tags, t.textEvidence(s, a, tags)
+}
+
+// textEvidence is the evidence level of a, a record without MeSH whose text
+// s has just scanned and tagged as tags, with its publication types hidden:
+// where one decided the level, the scan's counts decide it again.
+func (t *Taxonomy) textEvidence(s *scanner, a *pubmed.Article, tags Tags) string {
+	if !t.publicationTypesDecide(a) {
+		return tags.Evidence
+	}
+	hidden := *a
+	hidden.MeSH, hidden.PublicationTypes = nil, nil
 	meshHit := s.meshHit[:len(t.blocks)]
-	return tags, levels[t.evidenceLevel(s, &hidden, meshHit, t.species(s, meshHit, false))]
+	ev, _ := t.evidenceLevel(s, &hidden, meshHit, t.species(s, meshHit, false))
+	return levels[ev]
 }
 
 // publicationTypesDecide reports whether any of a's publication types names

@@ -23,6 +23,7 @@ type hit struct {
 	rule       int
 	start, end int // token indexes, inclusive
 	paren      bool
+	counted    bool // counts for its block (what Reasons quotes from)
 }
 
 // counts is what a scan found for one block.
@@ -153,7 +154,8 @@ func (t *Taxonomy) scanText(s *scanner, a *pubmed.Article) {
 	}
 	s.hits = kept
 
-	for _, h := range s.hits {
+	for i := range s.hits {
+		h := &s.hits[i]
 		r := &t.rules[h.rule]
 		f := toks[h.start].field
 		if r.kind == ruleTitle && f != fieldTitle || r.kind == ruleRef {
@@ -171,10 +173,11 @@ func (t *Taxonomy) scanText(s *scanner, a *pubmed.Article) {
 }
 
 // count adds one mention at h to the block's counts.
-func (c *counts) count(toks []tok, h hit) {
+func (c *counts) count(toks []tok, h *hit) {
+	h.counted = true
 	f := toks[h.start].field
 	c.field[f]++
-	if f == fieldAbstract && inList(toks, h) {
+	if f == fieldAbstract && inList(toks, *h) {
 		c.listed++
 	}
 	if f == fieldAbstract && toks[h.start].key {
@@ -196,7 +199,8 @@ func (t *Taxonomy) resolveRefs(s *scanner) {
 	for _, n := range s.nots {
 		s.denied[t.rules[n.rule].block] = true
 	}
-	for _, h := range s.hits {
+	for i := range s.hits {
+		h := &s.hits[i]
 		r := &t.rules[h.rule]
 		if r.kind != ruleRef {
 			continue
@@ -333,7 +337,8 @@ func (t *Taxonomy) resolveAbbrs(s *scanner) {
 			s.define(abbr, -1)
 		}
 	}
-	for _, h := range s.abbrs {
+	for i := range s.abbrs {
+		h := &s.abbrs[i]
 		r := &t.rules[h.rule]
 		definedHere, definedElse := false, false
 		for _, d := range s.defined {
@@ -350,13 +355,13 @@ func (t *Taxonomy) resolveAbbrs(s *scanner) {
 		switch {
 		case definedHere:
 			// The definition itself repeats the term; count the uses.
-			count = !(h.paren && isDefinitionSite(s, h))
+			count = !(h.paren && isDefinitionSite(s, *h))
 		case definedElse:
 			count = false
 		case r.always:
 			count = true
 		case r.near != nil:
-			count = near(toks, h, r.near)
+			count = near(toks, *h, r.near)
 		}
 		if count {
 			s.blocks[r.block].count(toks, h)

@@ -18,6 +18,12 @@ func (t *Taxonomy) Tag(a *pubmed.Article) Tags {
 // tag is Tag with the scanner given, so that tests can tell a pooled
 // scanner's leftovers from a fresh one's.
 func (t *Taxonomy) tag(s *scanner, a *pubmed.Article) Tags {
+	tags, _ := t.tagDecided(s, a)
+	return tags
+}
+
+// tagDecided is tag, also saying what settled the evidence level.
+func (t *Taxonomy) tagDecided(s *scanner, a *pubmed.Article) (Tags, decided) {
 	t.scanText(s, a)
 	meshHit := t.matchMeSH(s, a.MeSH)
 
@@ -62,7 +68,7 @@ func (t *Taxonomy) tag(s *scanner, a *pubmed.Article) Tags {
 		}
 	}
 	sp := t.species(s, meshHit, indexed)
-	ev := t.evidenceLevel(s, a, meshHit, sp)
+	ev, by := t.evidenceLevel(s, a, meshHit, sp)
 	if ev == levelInVitro {
 		// Cells in a dish are not people, even human cells (Caco-2, T84,
 		// HT-29, organoids): no organism was studied.
@@ -70,7 +76,7 @@ func (t *Taxonomy) tag(s *scanner, a *pubmed.Article) Tags {
 	}
 	tags.Species = speciesValues[sp]
 	tags.Evidence = levels[ev]
-	return tags
+	return tags, by
 }
 
 // salient decides a condition from text alone. A title or keyword mention
@@ -188,25 +194,40 @@ func (s *scanner) textCues(block int) int {
 	return c.field[fieldTitle] + c.field[fieldAbstract] + c.field[fieldKeywords]
 }
 
+// decided says what settled an evidence level, for TagWithReasons: a publication
+// type (index into the article's), a block whose text cues did
+// (animalCues: the animal cues species weighs), or neither (-1).
+type decided struct{ pt, block int }
+
+const animalCues = -2
+
+var byNothing = decided{pt: -1, block: -1}
+
+func byType(i int) decided   { return decided{pt: i, block: -1} }
+func byBlock(id int) decided { return decided{pt: -1, block: id} }
+
 // evidenceLevel decides the evidence level from the record's design, in
 // the order of trust: publication types, then NLM's study-design headings,
 // then title and abstract. A letter, comment or editorial is commentary
 // about a study and never takes the study's design, unless NLM also typed it
 // Case Reports: a case told in a letter is the report itself.
-func (t *Taxonomy) evidenceLevel(s *scanner, a *pubmed.Article, meshHit []bool, sp int) int {
+func (t *Taxonomy) evidenceLevel(s *scanner, a *pubmed.Article, meshHit []bool, sp int) (int, decided) {
 	best, commentary := levelOther, false
-	for _, pt := range a.PublicationTypes {
+	bestPT, commentaryPT := -1, -1
+	for i, pt := range a.PublicationTypes {
 		l, ok := t.ptLevel[pt.Name]
 		switch {
 		case !ok:
 		case l == levelCommentary:
-			commentary = true
+			if !commentary {
+				commentary, commentaryPT = true, i
+			}
 		case l < best:
-			best = l
+			best, bestPT = l, i
 		}
 	}
 	if commentary && best != levelCase {
-		return levelCommentary
+		return levelCommentary, byType(commentaryPT)
 	}
 	indexed := len(a.MeSH) > 0
 	cue := func(level int) bool {
@@ -222,29 +243,29 @@ func (t *Taxonomy) evidenceLevel(s *scanner, a *pubmed.Article, meshHit []bool, 
 		// once NLM has indexed the record it would have typed it so.
 		for _, l := range []int{levelMeta, levelSystematic} {
 			if cue(l) {
-				return l
+				return l, byBlock(t.evidenceBlock[l])
 			}
 		}
 	}
 	if best != levelOther {
-		return best
+		return best, byType(bestPT)
 	}
 	if id := t.evidenceBlock[levelObservational]; id >= 0 && meshHit[id] {
-		return levelObservational
+		return levelObservational, byNothing
 	}
 	if indexed {
 		// NLM typed the record and named no design: what is left to tell
 		// is animal or cell work.
 		switch {
 		case sp == speciesAnimal:
-			return levelAnimal
+			return levelAnimal, byNothing
 		case t.inVitro(s, meshHit):
-			return levelInVitro
+			return levelInVitro, byNothing
 		}
-		return levelOther
+		return levelOther, byNothing
 	}
 	if cue(levelCommentary) {
-		return levelCommentary
+		return levelCommentary, byBlock(t.evidenceBlock[levelCommentary])
 	}
 	for _, l := range []int{levelMeta, levelSystematic, levelRCT} {
 		if !cue(l) {
@@ -253,32 +274,32 @@ func (t *Taxonomy) evidenceLevel(s *scanner, a *pubmed.Article, meshHit []bool, 
 		// Without an abstract a title that names a trial or a meta-analysis
 		// is nearly always a letter about one.
 		if !hasAbstract(a) {
-			return levelCommentary
+			return levelCommentary, byBlock(t.evidenceBlock[l])
 		}
 		if l != levelRCT {
-			return l
+			return l, byBlock(t.evidenceBlock[l])
 		}
 		break
 	}
 	if sp == speciesAnimal {
-		return levelAnimal
+		return levelAnimal, byBlock(animalCues)
 	}
 	if t.inVitro(s, meshHit) {
-		return levelInVitro
+		return levelInVitro, byBlock(t.evidenceBlock[levelInVitro])
 	}
 	for _, l := range []int{levelRCT, levelTrial, levelObservational, levelCase, levelReview} {
 		if cue(l) {
-			return l
+			return l, byBlock(t.evidenceBlock[l])
 		}
 	}
 	// Cell work on patients' cells names the patients too; where no design
 	// is named, cells in the title or twice in the abstract decide.
 	if id := t.evidenceBlock[levelInVitro]; id >= 0 {
 		if c := s.blocks[id]; c.field[fieldTitle]+c.field[fieldKeywords] > 0 || c.field[fieldAbstract] >= 2 {
-			return levelInVitro
+			return levelInVitro, byBlock(id)
 		}
 	}
-	return levelOther
+	return levelOther, byNothing
 }
 
 func hasAbstract(a *pubmed.Article) bool {

@@ -17,6 +17,10 @@ type Tags struct {
 	// that are villi's guess: given from text or the learned model to a
 	// record NLM has not indexed yet. Set by package learn, not by Tag.
 	Provisional []string `json:"provisional,omitempty"`
+	// ProvisionalWhy says why each provisional tag was given: one Reason
+	// per slug of Provisional, in its order. Set by package learn; records
+	// tagged before it existed have none until `villi retag`.
+	ProvisionalWhy []Reason `json:"provisional_why,omitempty"`
 }
 
 // Focus holds the condition and mechanism slugs a record is about: those

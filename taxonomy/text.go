@@ -1,6 +1,8 @@
 package taxonomy
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -25,7 +27,8 @@ type tok struct {
 	lo, hi int32 // lower form's bytes in tokenizer.buf
 	punct  byte  // 0 for words
 	field  uint8
-	key    bool // in an abstract's objective or conclusion (see markKey)
+	key    bool  // in an abstract's objective or conclusion (see markKey)
+	at     int32 // orig's byte offset in the text it came from (see tokenizer.texts)
 }
 
 // tokenizer turns text into tokens. It keeps one lower-case buffer per
@@ -33,12 +36,31 @@ type tok struct {
 type tokenizer struct {
 	buf  []byte
 	toks []tok
-	star bool // '*' is part of a word (table patterns only)
+	// texts are the strings given to add, each with the index of its first
+	// token, so that a hit's words can be quoted as the record has them.
+	texts []text
+	star  bool // '*' is part of a word (table patterns only)
+}
+
+// text is one string given to tokenizer.add.
+type text struct {
+	s     string
+	first int
 }
 
 func (z *tokenizer) reset() {
 	z.buf = z.buf[:0]
 	z.toks = z.toks[:0]
+	z.texts = z.texts[:0]
+}
+
+// quote returns the words of tokens from..to (inclusive, words of one add
+// call) as they stand in the text, punctuation between them included:
+// "double-blind, placebo-controlled", "Hashimoto's thyroiditis".
+func (z *tokenizer) quote(from, to int) string {
+	i, _ := slices.BinarySearchFunc(z.texts, from+1, func(x text, first int) int { return cmp.Compare(x.first, first) })
+	src := z.texts[i-1].s
+	return src[z.toks[from].at : int(z.toks[to].at)+len(z.toks[to].orig)]
 }
 
 // add appends the tokens of s. Words are runs of letters and digits;
@@ -48,6 +70,7 @@ func (z *tokenizer) reset() {
 func (z *tokenizer) add(s string, field uint8) {
 	// Fields never join into one phrase.
 	z.toks = append(z.toks, tok{punct: '|', field: field})
+	z.texts = append(z.texts, text{s: s, first: len(z.toks)})
 	i := 0
 	for i < len(s) {
 		r, size := rune(s[i]), 1
@@ -75,7 +98,7 @@ func (z *tokenizer) add(s string, field uint8) {
 					continue
 				}
 			}
-			z.toks = append(z.toks, tok{orig: orig, field: field, lo: int32(lstart), hi: int32(len(z.buf))})
+			z.toks = append(z.toks, tok{orig: orig, field: field, lo: int32(lstart), hi: int32(len(z.buf)), at: int32(start)})
 			continue
 		}
 		switch r {

@@ -69,11 +69,13 @@ type articleResponse struct {
 	Tags         taxonomy.Tags `json:"tags"`
 	// Provisional are the tags that are villi's guess: given from text or
 	// the learned model to a record NLM has not indexed yet.
-	Provisional []string          `json:"provisional"`
-	Added       time.Time         `json:"added"`
-	Updated     time.Time         `json:"updated"`
-	Links       map[string]string `json:"links"`
-	Article     pubmed.Article    `json:"article"`
+	Provisional []string `json:"provisional"`
+	// ProvisionalWhy says why each of Provisional was given, as in a hit.
+	ProvisionalWhy []taxonomy.Reason `json:"provisional_why"`
+	Added          time.Time         `json:"added"`
+	Updated        time.Time         `json:"updated"`
+	Links          map[string]string `json:"links"`
+	Article        pubmed.Article    `json:"article"`
 }
 
 func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
@@ -105,7 +107,7 @@ func (s *server) apiArticle(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, articleResponse{
 		PMID: a.PMID, Retracted: a.IsRetracted(), Retraction: newRetractionJSON(a.Retraction()),
 		Notices: a.Notices, FreeFullText: fullText != "", FullTextURL: fullText, Tags: rec.Tags,
-		Provisional: provisionalOf(rec.Tags), Added: rec.Added, Updated: rec.Updated, Links: links, Article: *a,
+		Provisional: provisionalOf(rec.Tags), ProvisionalWhy: provisionalWhyOf(rec.Tags), Added: rec.Added, Updated: rec.Updated, Links: links, Article: *a,
 	})
 }
 
@@ -265,4 +267,13 @@ func provisionalOf(t taxonomy.Tags) []string {
 		return []string{}
 	}
 	return t.Provisional
+}
+
+// provisionalWhyOf is the reasons for a record's provisional tags, []
+// rather than null.
+func provisionalWhyOf(t taxonomy.Tags) []taxonomy.Reason {
+	if t.ProvisionalWhy == nil {
+		return []taxonomy.Reason{}
+	}
+	return t.ProvisionalWhy
 }

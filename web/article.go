@@ -38,9 +38,10 @@ type articlePage struct {
 	Evidence            link
 	Species             string
 	// Provisional names the tags that are villi's guess (text or learned
-	// model) on a record NLM has not indexed yet; EvidenceProvisional says
-	// whether the evidence level is one of them.
-	Provisional         []string
+	// model) on a record NLM has not indexed yet, and why each was given;
+	// EvidenceProvisional says whether the evidence level is one of them.
+	Provisional         []provisionalView
+	ProvisionalWhy      bool // some of Provisional say why
 	EvidenceProvisional bool
 	Citations           []citation
 	Exports             []link
@@ -170,16 +171,24 @@ func (s *server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	d.Badges = badgesOf(rec.Tags.Evidence, rec.Tags.Species, rec.Tags.Provisional)
 	d.Evidence = link{Label: taxonomy.EvidenceLabel(rec.Tags.Evidence), URL: searchParams{Evidence: []string{rec.Tags.Evidence}}.url("/search")}
 	d.Species = taxonomy.SpeciesLabel(rec.Tags.Species)
-	for _, p := range rec.Tags.Provisional {
+	why := rec.Tags.ProvisionalWhy
+	for i, p := range rec.Tags.Provisional {
+		var v provisionalView
 		switch {
 		case p == rec.Tags.Evidence:
 			d.EvidenceProvisional = true
-			d.Provisional = append(d.Provisional, taxonomy.EvidenceLabel(p))
+			v.Label = taxonomy.EvidenceLabel(p)
 		case slices.Contains(rec.Tags.Conditions, p):
-			d.Provisional = append(d.Provisional, s.label(fieldCondition, p))
+			v.Label = s.label(fieldCondition, p)
 		default:
-			d.Provisional = append(d.Provisional, s.label(fieldTopic, p))
+			v.Label = s.label(fieldTopic, p)
 		}
+		// A record tagged before reasons were kept has none until retag.
+		if len(why) == len(rec.Tags.Provisional) && why[i].Tag == p {
+			v.Why = reasonWords(why[i])
+			d.ProvisionalWhy = d.ProvisionalWhy || v.Why != ""
+		}
+		d.Provisional = append(d.Provisional, v)
 	}
 	for _, st := range cite.Styles {
 		text, html := cite.Reference(st, a)
@@ -479,4 +488,41 @@ func isTitleStopWord(w string) bool {
 		return true
 	}
 	return false
+}
+
+// provisionalView is one provisional tag on the article page.
+type provisionalView struct {
+	Label string
+	Why   string // "from the word “coeliac” in the title"; "" when unknown
+}
+
+// reasonWords says in plain words why a provisional tag was given.
+func reasonWords(r taxonomy.Reason) string {
+	switch r.Source {
+	case taxonomy.SourceText:
+		if r.Phrase == "" {
+			return ""
+		}
+		words := "words"
+		if !strings.ContainsRune(r.Phrase, ' ') {
+			words = "word"
+		}
+		return "from the " + words + " “" + r.Phrase + "” in the " + r.Field
+	case taxonomy.SourcePublicationType:
+		return "from the publication type “" + r.Phrase + "” the publisher gave"
+	case taxonomy.SourceModel:
+		w := "learned from NLM's indexing of similar records (probability " + strconv.FormatFloat(float64(r.Probability), 'f', 2, 32) + ")"
+		if len(r.Terms) > 0 {
+			w += ", from the words “" + strings.Join(r.Terms, "”, “") + "”"
+		}
+		if len(r.Signs) > 0 {
+			sep := ", from "
+			if len(r.Terms) > 0 {
+				sep = " and "
+			}
+			w += sep + "its form: " + strings.Join(r.Signs, ", ")
+		}
+		return w
+	}
+	return ""
 }
