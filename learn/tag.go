@@ -17,10 +17,11 @@ const maxTerms = 5
 // is given when the rules give it or the model's probability reaches its
 // threshold; the evidence level is the model's most probable level over its
 // threshold where the rules found no design ("other") — a design the text
-// names outranks a guess — or where the model vetoed the level the rules'
-// words give: its probability for it is under the class's Veto. A level
-// from a publication type is never vetoed. On such a record every condition, mechanism and
-// evidence level (but "other") is villi's guess: Tags.Provisional lists them
+// names outranks a guess — or where the model vetoes the level the rules'
+// words give (its probability for it is under the class's Veto; the vetoed
+// level and its reason are dropped). A level from a publication type is
+// never vetoed. On such a record every condition, mechanism and evidence
+// level (but "other") is villi's guess: Tags.Provisional lists them
 // and Tags.ProvisionalWhy says why, one Reason each in the same order: the
 // rules' words (taxonomy.TagWithReasons) or the model's probability and
 // heaviest terms.
