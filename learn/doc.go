@@ -4,6 +4,9 @@
 // the taxonomy's rules, to the records NLM has not indexed yet. Those tags
 // are villi's guess and are marked provisional, each with its reason: the
 // rules' words, or the model's probability and the record's heaviest terms.
+// Where the rules' words name an evidence level the model finds very
+// unlikely (under the level's veto, chosen on the calibration fifth), the
+// model overrules them; a publisher's publication type it never overrules.
 //
 // Features are hashed unigrams and bigrams of title and abstract (FNV-1a,
 // 2^18 buckets), the rules' own text-only verdicts, and the record's shape:

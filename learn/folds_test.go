@@ -23,8 +23,8 @@ var learnFolds = flag.Bool("learn.folds", false, "print the design-half two-fold
 
 // TestDesignFolds trains on one fold of the design half's indexed records
 // and scores the other (text only), both ways. Per evidence row: precision
-// and recall of the rules and of rules + model against the level the rules
-// give with indexing; "top", how many right additions the model's ranking
+// and recall of the rules, of rules + model without its vetoes and of
+// rules + model against the level the rules give with indexing; "top", how many right additions the model's ranking
 // gives, among the records the rules leave "other", while at least 90 % of
 // them are right (thresholds aside, how good the ranking is); and for the
 // levels the rules give imprecisely, what dropping their verdict where the
@@ -60,9 +60,9 @@ func TestDesignFolds(t *testing.T) {
 		p   float32
 		pos bool
 	}
-	var rules, model = map[string]*count{}, map[string]*count{}
+	var rules, noVeto, model = map[string]*count{}, map[string]*count{}, map[string]*count{}
 	for _, r := range rows {
-		rules[r], model[r] = &count{}, &count{}
+		rules[r], noVeto[r], model[r] = &count{}, &count{}, &count{}
 	}
 	open, ruled := map[string][]scored{}, map[string][]scored{}
 	for f := range 2 {
@@ -76,13 +76,21 @@ func TestDesignFolds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var on []string
+		var on, vetoes []string
 		for _, c := range m.Classes {
 			if c.Threshold <= 1 {
 				on = append(on, fmt.Sprintf("%s %.2f", c.Slug, c.Threshold))
 			}
+			if c.Veto > 0 {
+				vetoes = append(vetoes, fmt.Sprintf("%s %.3f", c.Slug, c.Veto))
+			}
 		}
-		t.Logf("fold %d: trained on %d, classes on: %s", f, m.Records, strings.Join(on, ", "))
+		t.Logf("fold %d: trained on %d, classes on: %s; vetoes: %s", f, m.Records, strings.Join(on, ", "), strings.Join(vetoes, ", "))
+		nv := *m
+		nv.Classes = slices.Clone(m.Classes)
+		for i := range nv.Classes {
+			nv.Classes[i].Veto = 0
+		}
 		for _, a := range arts {
 			if fold(a.PMID) != f {
 				continue
@@ -94,7 +102,7 @@ func TestDesignFolds(t *testing.T) {
 			for _, x := range []struct {
 				got string
 				c   map[string]*count
-			}{{row(byRules), rules}, {row(Tag(tx, m, &h).Evidence), model}} {
+			}{{row(byRules), rules}, {row(Tag(tx, &nv, &h).Evidence), noVeto}, {row(Tag(tx, m, &h).Evidence), model}} {
 				for _, r := range rows {
 					switch w, g := want == r, x.got == r; {
 					case w && g:
@@ -137,7 +145,7 @@ func TestDesignFolds(t *testing.T) {
 		})
 	}
 	var b strings.Builder
-	b.WriteString("| row | n | rules P / R | rules+model P / R | open / right there | top |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| row | n | rules P / R | rules+model, no veto P / R | rules+model P / R | open / right there | top |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		s := open[r]
 		byP(s, true)
@@ -151,7 +159,7 @@ func TestDesignFolds(t *testing.T) {
 				top = tp
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %d / %d | %d |\n", r, rules[r].tp+rules[r].fn, pr(rules[r]), pr(model[r]), len(s), right, top)
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %d / %d | %d |\n", r, rules[r].tp+rules[r].fn, pr(rules[r]), pr(noVeto[r]), pr(model[r]), len(s), right, top)
 	}
 	t.Log("design half, two folds, text only:\n" + b.String())
 	for _, r := range []string{"rct", "clinical-trial", "observational"} {

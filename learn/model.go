@@ -2,6 +2,7 @@ package learn
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -20,7 +21,7 @@ import (
 
 // FormatVersion is the version of Encode's bytes. A model of another
 // version is refused by Decode (ErrVersion) and retrained by `villi retag`.
-const FormatVersion = 2
+const FormatVersion = 3
 
 // ErrVersion is returned by Decode for a model of another format version.
 var ErrVersion = errors.New("learned model of another format version")
@@ -42,8 +43,13 @@ type Class struct {
 	// Threshold is the probability from which the model gives the tag;
 	// above 1 where no threshold reached MinPrecision (the class is off).
 	Threshold float32
-	Bias      float32
-	W         []uint16 // bfloat16 weights, NumBuckets of them
+	// Veto is the probability under which the rules' own text-only
+	// verdict for this evidence level is dropped on a record NLM has not
+	// indexed (Tag); 0 where no veto helped on the calibration fifth, and
+	// for every condition.
+	Veto float32
+	Bias float32
+	W    []uint16 // bfloat16 weights, NumBuckets of them
 }
 
 // Model is a trained tagger.
@@ -237,6 +243,9 @@ func fit(c *Class, ci int, train, calib []*example) {
 	}
 	c.Bias = float32(bias)
 	c.Threshold = threshold(c, ci, calib)
+	if c.Kind == KindEvidence {
+		c.Veto = veto(c, ci, calib)
+	}
 }
 
 // threshold is the lowest calibration probability at which the tag as
@@ -245,10 +254,6 @@ func fit(c *Class, ci int, train, calib []*example) {
 // the time, or 2 (never) if there is none. Calibration records stand in for
 // unindexed ones: the rules see their text only.
 func threshold(c *Class, ci int, calib []*example) float32 {
-	type scored struct {
-		p   float32
-		pos bool
-	}
 	var sc []scored
 	tp, fp := 0, 0 // the rules' own
 	for _, ex := range calib {
@@ -291,6 +296,87 @@ func threshold(c *Class, ci int, calib []*example) float32 {
 	return max(best, 0.5)
 }
 
+// Veto settings, part of the model as the training settings are.
+const (
+	// maxVetoLoss is the share of the rules' right calls for a level on
+	// the calibration fifth that its veto may drop.
+	maxVetoLoss = 0.02
+	// minVetoGain is how many more wrong calls than right ones a veto must
+	// drop on the calibration fifth. A level needs minHits right calls
+	// there before it is judged at all.
+	minVetoGain = 1
+	// maxVeto caps a veto: the model overrules the rules' words only where
+	// it finds their level unlikely.
+	maxVeto = 0.5
+)
+
+// veto is the highest probability under which dropping the rules' own
+// text-only verdict for the level on the calibration records raises its
+// precision while losing at most maxVetoLoss of its right calls, and drops
+// at least minVetoGain more wrong calls than right ones; 0 (no veto) where
+// there is none, or where the rules make fewer than minHits right calls for
+// the level there.
+func veto(c *Class, ci int, calib []*example) float32 {
+	var sc []scored
+	for _, ex := range calib {
+		if ex.ruled[ci] {
+			sc = append(sc, scored{c.prob(ex.feats), ex.labels[ci]})
+		}
+	}
+	return vetoCut(sc)
+}
+
+// scored is a calibration record's probability for a class and whether the
+// class is its label.
+type scored struct {
+	p   float32
+	pos bool
+}
+
+// vetoCut is veto's choice over the rules' calls for a level: pos marks a
+// right one.
+func vetoCut(sc []scored) float32 {
+	tp := 0
+	for _, s := range sc {
+		if s.pos {
+			tp++
+		}
+	}
+	if tp < minHits {
+		return 0 // too few of the rules' calls to judge them by
+	}
+	sc = slices.Clone(sc)
+	slices.SortStableFunc(sc, func(a, b scored) int { return cmp.Compare(a.p, b.p) })
+	allowed := int(maxVetoLoss * float64(tp))
+	best := float32(0)
+	lost, dropped := 0, 0
+	for i, s := range sc {
+		if s.p >= maxVeto {
+			break
+		}
+		if s.pos {
+			lost++
+		} else {
+			dropped++
+		}
+		if lost > allowed {
+			break
+		}
+		if i+1 < len(sc) && sc[i+1].p == s.p {
+			continue // a cut takes every tie
+		}
+		kept := len(sc) - i - 1
+		if dropped-lost < minVetoGain || float64(tp-lost)*float64(len(sc)) <= float64(tp)*float64(kept) {
+			continue // too little gained, or precision not raised
+		}
+		// Just over the last record dropped, not halfway to the next
+		// kept: on the design folds halfway cost rct recall (0.547 →
+		// 0.508) for little precision.
+		best = math.Nextafter32(s.p, 1)
+	}
+	return best
+}
+
 func (c *Class) prob(feats []uint32) float32 {
 	x := norm(len(feats))
 	z := float64(c.Bias)
@@ -313,7 +399,7 @@ func fromBF16(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
 
 // Encode gives the model's bytes: a header (magic, format version, training
 // time, records, buckets, classes), then per class its kind, slug,
-// threshold, bias and weights, little-endian.
+// threshold, veto, bias and weights, little-endian.
 func (m *Model) Encode() []byte {
 	var b bytes.Buffer
 	b.Grow(len(m.Classes) * (2*NumBuckets + 64))
@@ -328,6 +414,7 @@ func (m *Model) Encode() []byte {
 		writeString(&b, c.Kind)
 		writeString(&b, c.Slug)
 		b.Write(le.AppendUint32(nil, math.Float32bits(c.Threshold)))
+		b.Write(le.AppendUint32(nil, math.Float32bits(c.Veto)))
 		b.Write(le.AppendUint32(nil, math.Float32bits(c.Bias)))
 		for _, w := range c.W {
 			b.Write(le.AppendUint16(nil, w))
@@ -361,6 +448,7 @@ func Decode(p []byte) (*Model, error) {
 	for i := uint32(0); i < n && r.err == nil; i++ {
 		c := Class{Kind: r.str(), Slug: r.str()}
 		c.Threshold = math.Float32frombits(r.u32())
+		c.Veto = math.Float32frombits(r.u32())
 		c.Bias = math.Float32frombits(r.u32())
 		raw := r.next(2 * NumBuckets)
 		if r.err != nil {

@@ -17,8 +17,11 @@ const maxTerms = 5
 // is given when the rules give it or the model's probability reaches its
 // threshold; the evidence level is the model's most probable level over its
 // threshold where the rules found no design ("other") — a design the text
-// names outranks a guess. On such a record every condition, mechanism and
-// evidence level (but "other") is villi's guess: Tags.Provisional lists them
+// names outranks a guess — or where the model vetoes the level the rules'
+// words give (its probability for it is under the class's Veto; the vetoed
+// level and its reason are dropped). A level from a publication type is
+// never vetoed. On such a record every condition, mechanism and evidence
+// level (but "other") is villi's guess: Tags.Provisional lists them
 // and Tags.ProvisionalWhy says why, one Reason each in the same order: the
 // rules' words (taxonomy.TagWithReasons) or the model's probability and
 // heaviest terms.
@@ -36,6 +39,14 @@ func Tag(tax *taxonomy.Taxonomy, m *Model, a *pubmed.Article) taxonomy.Tags {
 		var add []string
 		var learned []*Class
 		var probs []float32
+		// The rules' words name a level the model finds very unlikely:
+		// it falls back to the model's best other level over its
+		// threshold, else "other", and its reason goes with it.
+		vetoed := m.vetoed(tags.Evidence, reasons, feats)
+		if vetoed >= 0 {
+			tags.Evidence = "other"
+			reasons = slices.DeleteFunc(reasons, func(r taxonomy.Reason) bool { return r.Kind == taxonomy.KindEvidence })
+		}
 		bestEv, bestP := -1, float32(0)
 		for i := range m.Classes {
 			c := &m.Classes[i]
@@ -53,7 +64,7 @@ func Tag(tax *taxonomy.Taxonomy, m *Model, a *pubmed.Article) taxonomy.Tags {
 					learned, probs = append(learned, c), append(probs, p)
 				}
 			case KindEvidence:
-				if p > bestP {
+				if p > bestP && i != vetoed {
 					bestEv, bestP = i, p
 				}
 			}
@@ -97,6 +108,25 @@ func Tag(tax *taxonomy.Taxonomy, m *Model, a *pubmed.Article) taxonomy.Tags {
 	}
 	tags.Provisional, tags.ProvisionalWhy = prov, why
 	return tags
+}
+
+// vetoed returns the index of the evidence class whose Veto drops level, the
+// rules' verdict from the record's words, or -1: a level from a publication
+// type, "other", or a probability at or over the veto stays.
+func (m *Model) vetoed(level string, reasons []taxonomy.Reason, feats []uint32) int {
+	if level == "other" || reasonFor(reasons, taxonomy.KindEvidence, level).Source != taxonomy.SourceText {
+		return -1
+	}
+	for i := range m.Classes {
+		c := &m.Classes[i]
+		if c.Kind == KindEvidence && c.Slug == level {
+			if c.Veto > 0 && c.prob(feats) < c.Veto {
+				return i
+			}
+			return -1
+		}
+	}
+	return -1
 }
 
 // reasonFor picks the reason for one tag. Every tag Tag gives has one (the
