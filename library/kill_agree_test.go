@@ -5,10 +5,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -106,28 +104,11 @@ func TestImport_Kill9ComparesEachIndexedRecordOnce(t *testing.T) {
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
 	for round := 0; round < 4; round++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "VILLI_KILLTEST_DIR="+dir, "VILLI_KILLTEST_FILE="+file)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
 		wait := time.Duration(100+rng.IntN(1500)) * time.Millisecond
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Fatalf("round %d: child failed before the kill: %v\n%s", round, err, errb.String())
-			}
-		case <-time.After(wait):
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-exited
-		}
+		out, _ := importAndKill(t, dir, file, wait)
 		got := check(round)
-		t.Logf("round %d: killed after %v, %d acknowledged, %d compared", round, wait, lastAcked(out.String()), got)
-		if strings.Contains(out.String(), "done") {
+		t.Logf("round %d: killed after %v, %d acknowledged, %d compared", round, wait, lastAcked(out), got)
+		if strings.Contains(out, "done") {
 			break
 		}
 	}

@@ -84,27 +84,12 @@ func TestImport_Kill9LosesNothingAcknowledged(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	kills := 0
 	for round := 0; round < 6; round++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "VILLI_KILLTEST_DIR="+dir, "VILLI_KILLTEST_FILE="+file)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
 		wait := time.Duration(100+rng.IntN(2500)) * time.Millisecond
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Fatalf("round %d: child failed before the kill: %v\n%s", round, err, errb.String())
-			}
-		case <-time.After(wait):
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-exited
+		out, killed := importAndKill(t, dir, file, wait)
+		if killed {
 			kills++
 		}
-		acked := lastAcked(out.String())
+		acked := lastAcked(out)
 		t.Logf("round %d: killed after %v, %d records acknowledged", round, wait, acked)
 
 		lib, err := Open(context.Background(), dir, Options{})
@@ -119,7 +104,7 @@ func TestImport_Kill9LosesNothingAcknowledged(t *testing.T) {
 		}
 		assertConsistent(t, lib)
 		lib.Close()
-		if strings.Contains(out.String(), "done") {
+		if strings.Contains(out, "done") {
 			break
 		}
 	}
@@ -154,4 +139,32 @@ func lastAcked(out string) int {
 		}
 	}
 	return n
+}
+
+// importAndKill runs this test binary as a child importing file into dir
+// (TestMain's VILLI_KILLTEST_* branch) and sends it SIGKILL after wait,
+// unless it finishes first. It returns the child's output and whether it
+// was killed; a child that fails on its own fails the test.
+func importAndKill(t *testing.T, dir, file string, wait time.Duration) (string, bool) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "VILLI_KILLTEST_DIR="+dir, "VILLI_KILLTEST_FILE="+file)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("child failed before the kill: %v\n%s", err, errb.String())
+		}
+		return out.String(), false
+	case <-time.After(wait):
+		cmd.Process.Signal(syscall.SIGKILL)
+		<-exited
+		return out.String(), true
+	}
 }
