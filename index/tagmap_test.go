@@ -10,10 +10,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"villi/internal/fixture"
 	"villi/query"
 	"villi/store"
+	"villi/taxonomy"
 )
 
 // topicalIndex indexes the 8,600 topical records with Rebuild from a real
@@ -89,7 +91,7 @@ func missing(want, got map[uint64]bool) []uint64 {
 // searched as and the records it must find: every record of the tags it
 // maps to and every record its words alone find (the `only` query).
 func TestTermMapping_Topical(t *testing.T) {
-	ix, _, _ := topicalIndex(t)
+	ix, _, recs := topicalIndex(t)
 	set := func(r Request) map[uint64]bool { s, _ := hitSet(t, ix, r); return s }
 
 	tests := []struct {
@@ -102,6 +104,15 @@ func TestTermMapping_Topical(t *testing.T) {
 		// notAll: requests some of whose hits q does not find (it does not
 		// map).
 		notAll []Request
+		// under: a MeSH heading; q finds at least 95% of the records NLM
+		// indexed under it.
+		under string
+		// leak, unless: q finds no record NLM indexed under the heading
+		// leak and not under, whose title, abstract, keywords and MeSH name
+		// none of the words unless: only a mapping to the whole tag could
+		// find one.
+		leak   string
+		unless []string
 	}{
 		{q: "inflammatory bowel disease",
 			searchedAs: `IBD OR "inflammatory bowel disease" OR "inflammatory bowel diseases" OR condition:ibd`,
@@ -115,9 +126,40 @@ func TestTermMapping_Topical(t *testing.T) {
 			searchedAs: `(T1D OR T1DM OR "type 1 diabetes" OR "type 1 diabetes mellitus" OR condition:type-1-diabetes) AND (coeliac OR celiac OR condition:celiac)`,
 			must:       []Request{{Conditions: []string{"type-1-diabetes", "celiac"}, Q: "condition:type-1-diabetes AND condition:celiac"}},
 			more:       []Request{{Q: `"type 1 diabetes" celiac`}}},
-		{q: "Crohn's disease",
-			searchedAs: `crohn OR "crohn disease" OR condition:ibd`,
-			must:       []Request{{Conditions: []string{"ibd"}}}},
+		// A part of a condition is searched as its words, which search
+		// MeSH too: what NLM indexed under it, not the rest of the tag.
+		{q: "Crohn's disease", searchedAs: `(crohn OR "crohn disease")`,
+			notAll: []Request{{Conditions: []string{"ibd"}}}, under: "Crohn Disease",
+			leak: "Colitis, Ulcerative", unless: []string{"crohn"}},
+		{q: "crohn", searchedAs: `(crohn OR "crohn disease")`,
+			notAll: []Request{{Conditions: []string{"ibd"}}}, under: "Crohn Disease",
+			leak: "Colitis, Ulcerative", unless: []string{"crohn"}},
+		{q: "Crohn Disease", searchedAs: `(crohn OR "crohn disease")`, under: "Crohn Disease"},
+		{q: "ulcerative colitis", searchedAs: `(UC OR "ulcerative colitis" OR "colitis, ulcerative")`,
+			notAll: []Request{{Conditions: []string{"ibd"}}}, under: "Colitis, Ulcerative",
+			leak: "Crohn Disease", unless: []string{"ulcer", "uc"}},
+		{q: "Colitis, Ulcerative", searchedAs: `(UC OR "ulcerative colitis" OR "colitis, ulcerative")`, under: "Colitis, Ulcerative",
+			leak: "Crohn Disease", unless: []string{"ulcer", "uc"}},
+		{q: "CD ileal", searchedAs: "CD AND ileal", leak: "Colitis, Ulcerative", unless: []string{"cd"}},
+		{q: "inflammatory bowel disease crohn",
+			searchedAs: `(IBD OR "inflammatory bowel disease" OR "inflammatory bowel diseases" OR condition:ibd) AND (crohn OR "crohn disease")`,
+			under:      "Crohn Disease", leak: "Colitis, Ulcerative", unless: []string{"crohn"}},
+		{q: "lupus", searchedAs: "lupus OR condition:lupus", must: []Request{{Conditions: []string{"lupus"}}}},
+		{q: "lupus nephritis", searchedAs: "(lupus OR condition:lupus) AND nephritis",
+			notAll: []Request{{Conditions: []string{"lupus"}}}},
+		{q: "children with diabetes", searchedAs: "children AND diabetes",
+			notAll: []Request{{Conditions: []string{"type-1-diabetes"}}},
+			leak:   "Diabetes Mellitus, Type 1", unless: []string{"child"}},
+		{q: "childhood diabetes", searchedAs: "childhood AND diabetes",
+			notAll: []Request{{Conditions: []string{"type-1-diabetes"}}},
+			leak:   "Diabetes Mellitus, Type 1", unless: []string{"child"}},
+		{q: "diabetic children", searchedAs: "diabetic AND children",
+			notAll: []Request{{Conditions: []string{"type-1-diabetes"}}},
+			leak:   "Diabetes Mellitus, Type 1", unless: []string{"child"}},
+		{q: "type 1 diabetes", searchedAs: `T1D OR T1DM OR "type 1 diabetes" OR "type 1 diabetes mellitus" OR condition:type-1-diabetes`,
+			must: []Request{{Conditions: []string{"type-1-diabetes"}}}, under: "Diabetes Mellitus, Type 1"},
+		{q: "psoriatic", searchedAs: "psoriatic", notAll: []Request{{Conditions: []string{"psoriasis"}}},
+			under: "Arthritis, Psoriatic"},
 		{q: "randomized controlled trial",
 			searchedAs: `"randomized controlled trial" OR evidence:rct`,
 			must:       []Request{{Evidence: []string{"rct"}}, {Q: `"randomized controlled trial"`}},
@@ -131,13 +173,15 @@ func TestTermMapping_Topical(t *testing.T) {
 		// Ambiguous abbreviations: the taxonomy's context words decide.
 		{q: "cd gluten", searchedAs: "(cd OR condition:celiac) AND gluten",
 			must: []Request{{Q: "gluten", Conditions: []string{"celiac"}}}, more: []Request{{Q: `"cd" gluten`}}},
-		{q: "CD colitis", searchedAs: "(CD OR condition:ibd) AND colitis",
-			must: []Request{{Q: "colitis", Conditions: []string{"ibd"}}}},
+		// CD and UC in an IBD context are Crohn's disease and ulcerative
+		// colitis, not IBD: words.
+		{q: "CD colitis", searchedAs: "CD AND colitis",
+			notAll: []Request{{Q: "colitis", Conditions: []string{"ibd"}}}},
 		{q: "cd diet", searchedAs: "cd AND diet"},
-		{q: "uc mesalamine", searchedAs: `(UC OR "ulcerative colitis" OR condition:ibd) AND mesalamine`,
-			must: []Request{{Q: "mesalamine", Conditions: []string{"ibd"}}}},
+		{q: "uc mesalamine", searchedAs: "uc AND mesalamine",
+			notAll: []Request{{Q: "mesalamine", Conditions: []string{"ibd"}}}},
 		{q: "uc diet", searchedAs: "uc AND diet"},
-		{q: "UC diet", searchedAs: `(UC OR "ulcerative colitis") AND diet`},
+		{q: "UC diet", searchedAs: `(UC OR "ulcerative colitis" OR "colitis, ulcerative") AND diet`},
 		{q: "ms relapsing", searchedAs: `(MS OR "multiple sclerosis" OR condition:multiple-sclerosis) AND relapsing`},
 		{q: "ms diet", searchedAs: "ms AND diet"},
 		{q: "ra methotrexate", searchedAs: `(RA OR "rheumatoid arthritis" OR condition:rheumatoid-arthritis) AND methotrexate`},
@@ -183,6 +227,36 @@ func TestTermMapping_Topical(t *testing.T) {
 					t.Errorf("%d records found, all %d of %+v: it maps", len(got), len(want), r)
 				}
 			}
+			if tt.under != "" {
+				want := indexedUnder(recs, tt.under)
+				if len(want) == 0 {
+					t.Errorf("no record indexed under %s: a vacuous case", tt.under)
+				}
+				miss := missing(want, got)
+				t.Logf("%d of the %d records NLM indexed under %s", len(want)-len(miss), len(want), tt.under)
+				if float64(len(miss)) > 0.05*float64(len(want)) {
+					t.Errorf("finds %d of the %d records NLM indexed under %s; misses %v",
+						len(want)-len(miss), len(want), tt.under, miss[:min(10, len(miss))])
+				}
+			}
+			if tt.leak != "" {
+				leaks := leakable(recs, tt.leak, tt.under, tt.unless)
+				if len(leaks) == 0 {
+					t.Errorf("no record under %s names none of %q: a vacuous case", tt.leak, tt.unless)
+				}
+				var found []uint64
+				for id := range leaks {
+					if got[id] {
+						found = append(found, id)
+					}
+				}
+				t.Logf("%d of the %d records under %s that never name %q", len(found), len(leaks), tt.leak, tt.unless)
+				if len(found) > 0 {
+					slices.Sort(found)
+					t.Errorf("finds %d of the %d records NLM indexed under %s that never name %q: %v",
+						len(found), len(leaks), tt.leak, tt.unless, found[:min(10, len(found))])
+				}
+			}
 			if tt.same != nil {
 				if want := set(*tt.same); len(want) != len(got) || len(missing(want, got)) > 0 {
 					t.Errorf("%d records found, %+v finds %d", len(got), *tt.same, len(want))
@@ -191,6 +265,50 @@ func TestTermMapping_Topical(t *testing.T) {
 			t.Logf("%d records", len(got))
 		})
 	}
+
+	t.Run("a narrower name maps to no tag and finds 95% of what NLM indexed under it", func(t *testing.T) {
+		narrower := taxonomy.Default().Narrower()
+		tried := 0
+		for _, n := range narrower {
+			if n.Kind != query.KindCondition || n.Abbr {
+				continue // abbreviations need context: query's tests try them with it
+			}
+			tried++
+			got, as := hitSet(t, ix, Request{Q: n.Text})
+			tag := query.KindCondition + ":" + n.Slug
+			if slices.Contains(topLevelOr(as), tag) {
+				t.Errorf("%q (narrow in %s) is searched as %s: ORed with the whole tag", n.Text, n.Slug, as)
+			} else if strings.Contains(as, tag) {
+				// Only a part of it that names the tag alone may bring the
+				// tag in, ANDed with the rest: lupus nephritis is lupus
+				// records that name nephritis.
+				ws := strings.FieldsFunc(n.Text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+				byPart := false
+				for i := range ws {
+					for j := i + 1; j <= len(ws) && !byPart; j++ {
+						if j-i == len(ws) {
+							continue
+						}
+						_, partAs := hitSet(t, ix, Request{Q: strings.Join(ws[i:j], " ")})
+						byPart = slices.Contains(topLevelOr(partAs), tag)
+					}
+				}
+				if !byPart {
+					t.Errorf("%q (narrow in %s) is searched as %s: no part of it names the tag", n.Text, n.Slug, as)
+				}
+			}
+			want := indexedUnder(recs, n.Text)
+			miss := missing(want, got)
+			t.Logf("%-20s %-45q %-55s %d of the %d records indexed under it", n.Slug, n.Text, as, len(want)-len(miss), len(want))
+			if float64(len(miss)) > 0.05*float64(len(want)) {
+				t.Errorf("%q (searched as %s) finds %d of the %d records NLM indexed under it; misses %v",
+					n.Text, as, len(want)-len(miss), len(want), miss[:min(10, len(miss))])
+			}
+		}
+		if tried == 0 {
+			t.Error("the table has no narrow names: a vacuous test")
+		}
+	})
 
 	t.Run("each name of a condition finds 95% of what NLM indexed under its headings", func(t *testing.T) {
 		truth := meshTruth(t)
@@ -212,6 +330,91 @@ func TestTermMapping_Topical(t *testing.T) {
 			}
 		}
 	})
+}
+
+// topLevelOr returns the alternatives of a searched-as text's outermost OR
+// (the text itself when it is no OR): "a OR (b AND c) OR condition:ibd" is
+// a, (b AND c) and condition:ibd.
+func topLevelOr(s string) []string {
+	var out []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case depth == 0 && strings.HasPrefix(s[i:], " OR "):
+			out = append(out, s[start:i])
+			start = i + len(" OR ")
+			i += len(" OR ") - 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// headingKey is a heading's words in any order and case: "Colitis,
+// Ulcerative" and "ulcerative colitis" are one key.
+func headingKey(s string) string {
+	ws := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	slices.Sort(ws)
+	return strings.Join(ws, " ")
+}
+
+// indexedUnder returns the records NLM indexed under the heading named
+// (its words in any order; none for a name that is no heading).
+func indexedUnder(recs []store.Record, heading string) map[uint64]bool {
+	k := headingKey(heading)
+	out := map[uint64]bool{}
+	for _, r := range recs {
+		for _, h := range r.Article.MeSH {
+			if headingKey(h.DescriptorName) == k {
+				out[r.Article.PMID] = true
+			}
+		}
+	}
+	return out
+}
+
+// leakable returns the records indexed under leak and not under (when
+// given) whose title, abstract, keywords and headings hold no word that
+// begins with one of unless (lower case; a prefix, so that "ulcer" covers
+// what stems alike): no search of words finds one, only a mapping to a
+// tag that holds them all.
+func leakable(recs []store.Record, leak, under string, unless []string) map[uint64]bool {
+	in, not := indexedUnder(recs, leak), map[uint64]bool{}
+	if under != "" {
+		not = indexedUnder(recs, under)
+	}
+	out := map[uint64]bool{}
+	for _, r := range recs {
+		a := &r.Article
+		if !in[a.PMID] || not[a.PMID] {
+			continue
+		}
+		text := []string{a.Title, a.AbstractText()}
+		for _, k := range a.Keywords {
+			text = append(text, k.Text)
+		}
+		for _, h := range a.MeSH {
+			text = append(text, h.DescriptorName)
+		}
+		words := map[string]bool{}
+		for _, w := range strings.FieldsFunc(strings.ToLower(strings.Join(text, " ")), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			words[w] = true
+		}
+		named := false
+		for w := range words {
+			named = named || slices.ContainsFunc(unless, func(p string) bool { return strings.HasPrefix(w, p) })
+		}
+		if !named {
+			out[a.PMID] = true
+		}
+	}
+	return out
 }
 
 // meshTruth reads the topical fixture's truth: per condition, the records

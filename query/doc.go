@@ -72,6 +72,8 @@
 //	inflammatory bowel disease   IBD OR "inflammatory bowel disease" OR ... OR condition:ibd
 //	                             (a condition, mechanism or evidence level named by its
 //	                             label, a heading, a term of the table or a synonym group)
+//	crohn                        (crohn OR "crohn disease"): a part of a condition is no name
+//	                             of it (taxonomy.Names leaves out the table's narrow lines)
 //	ms relapsing                 (MS OR "multiple sclerosis" OR condition:multiple-sclerosis) AND relapsing
 //	ms diet                      ms AND diet: an ambiguous abbreviation names its tag only
 //	                             with the taxonomy's context words elsewhere in the query

@@ -43,9 +43,22 @@ func TestParseMapped_SearchedAs(t *testing.T) {
 		{"words around a name", "type 1 diabetes zonulin",
 			`(T1D OR T1DM OR "type 1 diabetes" OR "type 1 diabetes mellitus" OR condition:type-1-diabetes) AND zonulin`},
 		{"a heading as NLM writes it", "Diabetes Mellitus, Type 1", `"Diabetes Mellitus, Type 1" OR condition:type-1-diabetes`},
-		{"a heading un-inverted", "systemic lupus erythematosus", `SLE OR "systemic lupus erythematosus" OR condition:lupus`},
+		{"the tag's broadest heading", "Thyroiditis, Autoimmune", `"Thyroiditis, Autoimmune" OR condition:hashimoto`},
 		{"a term of the table", "struma lymphomatosa", `"struma lymphomatosa" OR condition:hashimoto`},
-		{"a part of a condition maps to it", "Crohn's disease", `crohn OR "crohn disease" OR condition:ibd`},
+		{"a broader phrase maps: every record of the tag is one on it", "thyroid autoimmunity", `"thyroid autoimmunity" OR condition:hashimoto`},
+
+		// Narrower names, marked narrow in the table: their words only.
+		{"a part of a condition is its words", "Crohn's disease", `(crohn OR "crohn disease")`},
+		{"a narrower term", "crohn", `(crohn OR "crohn disease")`},
+		{"a narrower heading", "Crohn Disease", `(crohn OR "crohn disease")`},
+		{"a narrower heading as NLM writes it: its synonyms", "Colitis, Ulcerative", `(UC OR "ulcerative colitis" OR "colitis, ulcerative")`},
+		{"ulcerative colitis is not IBD", "ulcerative colitis", `(UC OR "ulcerative colitis" OR "colitis, ulcerative")`},
+		{"lupus nephritis: lupus records that name nephritis", "lupus nephritis", "(lupus OR condition:lupus) AND nephritis"},
+		{"systemic lupus is not all of lupus", "systemic lupus erythematosus", `(SLE OR "systemic lupus erythematosus")`},
+		{"a context phrase", "children with diabetes", "children AND diabetes"},
+		{"diabetes in children is not type 1", "childhood diabetes", "childhood AND diabetes"},
+		{"an adjective", "psoriatic", "psoriatic"},
+		{"a subtype's abbreviation", "RRMS", "RRMS"},
 		{"mechanism name", "intestinal permeability",
 			`"leaky gut" OR "intestinal permeability" OR "intestinal hyperpermeability" OR "gut permeability" OR mechanism:intestinal-permeability`},
 		{"a 5R step is a word", "repair", "repair"},
@@ -66,15 +79,14 @@ func TestParseMapped_SearchedAs(t *testing.T) {
 		{"ra alone", "ra diet", "ra AND diet"},
 		{"ra with context", "ra methotrexate", `(RA OR "rheumatoid arthritis" OR condition:rheumatoid-arthritis) AND methotrexate`},
 		{"cd: celiac context", "cd gluten", "(cd OR condition:celiac) AND gluten"},
-		{"cd: ibd context", "CD ileal", "(CD OR condition:ibd) AND ileal"},
-		{"cd: both contexts", "cd gluten crohn", "(cd OR condition:celiac OR condition:ibd) AND gluten AND (crohn OR \"crohn disease\" OR condition:ibd)"},
+		{"CD near ibd context is Crohn's: a word", "CD ileal", "CD AND ileal"},
+		{"cd: both contexts", "cd gluten crohn", `(cd OR condition:celiac) AND gluten AND (crohn OR "crohn disease")`},
 		{"cd without context", "cd diet", "cd AND diet"},
 		{"uc without context", "uc diet", "uc AND diet"},
-		{"context from another term's expansion", "uc mesalamine cd",
-			`(UC OR "ulcerative colitis" OR condition:ibd) AND mesalamine AND (cd OR condition:ibd)`},
-		{"sle needs no context: the synonym table makes it lupus", "sle", `SLE OR "systemic lupus erythematosus" OR condition:lupus`},
+		{"uc and cd in ibd context name one of the two: words", "uc mesalamine cd", "uc AND mesalamine AND cd"},
+		{"sle is its synonym group, not all of lupus", "sle", `(SLE OR "systemic lupus erythematosus")`},
 		{"psa without context is a word", "psa", "psa"},
-		{"PsA with context", "psa arthritis", "(psa OR condition:psoriasis) AND arthritis"},
+		{"PsA in context is psoriatic arthritis: a word", "psa arthritis", "psa AND arthritis"},
 
 		{"surname followed by words", "fasano zonulin", "(fasano OR fasano[au]) AND zonulin"},
 		{"surname after words", "zonulin Fasano", "zonulin AND (Fasano OR Fasano[au])"},
@@ -107,6 +119,70 @@ func TestParseMapped_SearchedAs(t *testing.T) {
 				t.Errorf("not canonical: %q reparses as %q", q.String(), again.String())
 			}
 		})
+	}
+}
+
+// TestParseMapped_NarrowerNamesDoNotMap tries every name the table marks
+// narrow, as typed and in lower case, an abbreviation with each of its
+// context words that names nothing alone: none is ORed with its whole tag.
+// A word inside one that names the tag alone may still map, ANDed with the
+// rest ("lupus nephritis": lupus records that name nephritis).
+func TestParseMapped_NarrowerNamesDoNotMap(t *testing.T) {
+	m := termMapping(t)
+	narrower := taxonomy.Default().Narrower()
+	if len(narrower) == 0 {
+		t.Fatal("the table marks no line narrow: a vacuous test")
+	}
+	for _, n := range narrower {
+		tag := &tagLeaf{ref: tagRef{n.Kind, n.Slug}}
+		var inputs []string
+		switch {
+		case n.Abbr && len(n.Near) > 0:
+			for _, w := range n.Near {
+				w = strings.TrimSuffix(w, "*")
+				if alone, err := ParseMapped(w, m); err != nil || strings.Contains(alone.String(), nodeString(tag)) {
+					continue // the context word names the tag itself (ibd)
+				}
+				inputs = append(inputs, n.Text+" "+w, strings.ToLower(n.Text)+" "+w)
+			}
+			if len(inputs) == 0 {
+				t.Errorf("%s %q: every context word maps alone, nothing tried", n.Slug, n.Text)
+			}
+		default:
+			inputs = []string{n.Text, strings.ToLower(n.Text)}
+		}
+		for _, in := range inputs {
+			q, err := ParseMapped(in, m)
+			if err != nil {
+				t.Errorf("%q: %v", in, err)
+				continue
+			}
+			var ors []node // the query's top-level alternatives
+			switch r := q.root.(type) {
+			case *orNode:
+				ors = r.kids
+			default:
+				ors = []node{r}
+			}
+			if n.Abbr {
+				// "CD ileal": the abbreviation is one operand of an AND.
+				if a, ok := q.root.(*andNode); ok {
+					ors = nil
+					for _, k := range a.kids {
+						if o, ok := k.(*orNode); ok {
+							ors = append(ors, o.kids...)
+						} else {
+							ors = append(ors, k)
+						}
+					}
+				}
+			}
+			for _, k := range ors {
+				if l, ok := k.(*tagLeaf); ok && l.ref == tag.ref {
+					t.Errorf("%q (narrow in %s) is searched as %s: it maps to the whole tag", in, n.Slug, q)
+				}
+			}
+		}
 	}
 }
 

@@ -23,19 +23,31 @@ type Name struct {
 
 // Names returns the names of the table's tags, in table order:
 //
-//   - a condition by its label, its slug's words, its MeSH descriptors (a
-//     single descriptor without qualifier, also un-inverted: "Arthritis,
-//     Rheumatoid" is "Rheumatoid Arthritis"), its term phrases (without a
-//     trailing star) and its abbreviations, "always" ones without context and
-//     "near:" ones with it. Animal models are not names of the condition,
-//     nor are refs (short forms) or abbreviations the text must define.
+//   - a condition by what names the whole of it: its label, its slug's
+//     words, its MeSH descriptors (a single descriptor without qualifier,
+//     also un-inverted: "Arthritis, Rheumatoid" is "Rheumatoid Arthritis"),
+//     its term phrases (without a trailing star) and its abbreviations,
+//     "always" ones without context and "near:" ones with it. Lines marked
+//     narrow are not names (Narrower lists them): a heading under the
+//     condition's own (Crohn Disease under Inflammatory Bowel Diseases) or
+//     a phrase for part of it (lupus nephritis, childhood diabetes) would
+//     search the whole tag, as PubMed never maps a term to its heading's
+//     parent. Animal models are not names of the condition, nor are refs
+//     (short forms) or abbreviations the text must define.
 //   - a mechanism by its label only when the label is not a 5R step ("Repair:
 //     zinc, ..."): the steps are ordinary words, and a mechanism's terms and
 //     headings (zinc, probiotics) are narrower than the tag.
 //   - an evidence level by its label and its publication types, when they
 //     are more than one word ("Review", "Letter" and "Other" are ordinary
 //     words).
-func (t *Taxonomy) Names() []Name {
+func (t *Taxonomy) Names() []Name { return t.names(false) }
+
+// Narrower returns what the condition lines marked narrow would name, in
+// table order and in the shape of Names: the words and abbreviations a
+// search must not map to the whole tag. Tests derive their cases from it.
+func (t *Taxonomy) Narrower() []Name { return t.names(true) }
+
+func (t *Taxonomy) names(narrow bool) []Name {
 	var out []Name
 	add := func(b *block, text string, abbr bool, near []string) {
 		text = strings.Join(strings.Fields(text), " ")
@@ -51,8 +63,10 @@ func (t *Taxonomy) Names() []Name {
 	}
 	for _, id := range t.conditions {
 		b := &t.blocks[id]
-		add(b, b.label, false, nil)
-		add(b, strings.ReplaceAll(b.slug, "-", " "), false, nil)
+		if !narrow {
+			add(b, b.label, false, nil)
+			add(b, strings.ReplaceAll(b.slug, "-", " "), false, nil)
+		}
 		var models [][]string
 		for _, r := range t.rules {
 			if r.block == id && r.kind == ruleModel {
@@ -60,7 +74,7 @@ func (t *Taxonomy) Names() []Name {
 			}
 		}
 		for _, m := range t.mesh {
-			if m.block != id || len(m.refs) != 1 || m.refs[0].qualifier != "" || m.refs[0].name == "" {
+			if m.block != id || m.narrow != narrow || len(m.refs) != 1 || m.refs[0].qualifier != "" || m.refs[0].name == "" {
 				continue
 			}
 			name := m.refs[0].name
@@ -74,7 +88,7 @@ func (t *Taxonomy) Names() []Name {
 			}
 		}
 		for _, r := range t.rules {
-			if r.block != id {
+			if r.block != id || r.narrow != narrow {
 				continue
 			}
 			switch r.kind {
@@ -97,6 +111,9 @@ func (t *Taxonomy) Names() []Name {
 				add(b, r.abbr, true, near)
 			}
 		}
+	}
+	if narrow {
+		return out
 	}
 	for _, id := range t.mechanisms {
 		b := &t.blocks[id]

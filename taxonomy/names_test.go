@@ -12,11 +12,11 @@ func TestNames_WhatASearchMaps(t *testing.T) {
 		return slices.ContainsFunc(names, func(n Name) bool { return n.Kind == kind && n.Slug == slug && n.Text == text })
 	}
 	for _, w := range []struct{ kind, slug, text string }{
-		{"condition", "ibd", "Inflammatory bowel disease"}, // label
-		{"condition", "ibd", "Crohn Disease"},              // heading
-		{"condition", "ibd", "Ulcerative Colitis"},         // heading, un-inverted
-		{"condition", "ibd", "crohn"},                      // term
-		{"condition", "ibd", "colitis ulcerosa"},
+		{"condition", "ibd", "Inflammatory bowel disease"},   // label
+		{"condition", "ibd", "Inflammatory Bowel Diseases"},  // heading
+		{"condition", "hashimoto", "Autoimmune Thyroiditis"}, // heading, un-inverted
+		{"condition", "hashimoto", "struma lymphomatosa"},    // term
+		{"condition", "celiac", "gluten sensitive enteropathy"},
 		{"condition", "ibd", "ibd"},             // slug
 		{"condition", "type-1-diabetes", "T1D"}, // abbr always
 		{"mechanism", "intestinal-permeability", "Intestinal permeability"},

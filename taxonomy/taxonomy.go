@@ -73,6 +73,7 @@ type textRule struct {
 	abbr   string // ruleAbbr
 	always bool   // ruleAbbr: counts unless defined as something else
 	near   []word // context words; empty for none
+	narrow bool   // names part of its condition: tags like any rule, is no name of the tag (Names)
 }
 
 // meshRef is one descriptor of a mesh rule.
@@ -83,8 +84,9 @@ type meshRef struct {
 
 // meshRule holds when all of its refs match headings of the record.
 type meshRule struct {
-	block int
-	refs  []meshRef
+	block  int
+	refs   []meshRef
+	narrow bool // a heading under the condition's own: tags, is no name of the tag (Names)
 }
 
 // Taxonomy is a parsed table: the conditions, mechanisms, evidence levels
@@ -155,10 +157,15 @@ func Load(r io.Reader) (*Taxonomy, error) {
 	for i := range p.t.speciesBlock {
 		p.t.speciesBlock[i] = -1
 	}
+	h := sha256.New()
+	h.Write([]byte(rulesRevision))
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
 		p.line++
+		if c := versionLine(sc.Text()); c != "" {
+			h.Write([]byte(c + "\n"))
+		}
 		if err := p.parseLine(sc.Text()); err != nil {
 			return nil, fmt.Errorf("%w: line %d: %w", ErrTable, p.line, err)
 		}
@@ -173,9 +180,6 @@ func Load(r io.Reader) (*Taxonomy, error) {
 	for _, r := range p.t.mesh {
 		p.t.hasMeSH[r.block] = true
 	}
-	h := sha256.New()
-	h.Write([]byte(rulesRevision))
-	h.Write(data)
 	p.t.version = hex.EncodeToString(h.Sum(nil)[:6])
 	return p.t, nil
 }
@@ -210,12 +214,24 @@ func (p *parser) parseLine(line string) error {
 		return fmt.Errorf("rule %q before the first block (start one with e.g. \"condition celiac Celiac disease\")", key)
 	}
 	b := &p.t.blocks[p.cur]
+	narrow := false
+	if key == "narrow" {
+		narrow = true
+		key, rest, _ = strings.Cut(rest, " ")
+		rest = strings.TrimSpace(rest)
+		if key != "mesh" && key != "term" && key != "abbr" {
+			return fmt.Errorf("narrow %q: only a mesh, term or abbr line may be narrow (they are the lines that name a condition in a search)", key)
+		}
+		if b.kind != kindCondition {
+			return fmt.Errorf("narrow belongs to condition blocks, not %s %s (only a condition's lines name its tag in a search)", kindName(b.kind), b.slug)
+		}
+	}
 	if rest == "" {
 		return fmt.Errorf("%s: nothing after the keyword", key)
 	}
 	switch key {
 	case "mesh":
-		return p.meshRule(rest)
+		return p.meshRule(rest, narrow)
 	case "pt":
 		if b.kind != kindEvidence {
 			return fmt.Errorf("pt rules belong to evidence blocks, not %s %s", kindName(b.kind), b.slug)
@@ -244,7 +260,7 @@ func (p *parser) parseLine(line string) error {
 			if ws[0].prefix && len(ws[0].s) < 2 {
 				return fmt.Errorf("%s: %q: a word prefix needs at least two letters before the *", key, alt)
 			}
-			p.addRule(textRule{block: p.cur, kind: kinds[key], words: ws, near: near})
+			p.addRule(textRule{block: p.cur, kind: kinds[key], words: ws, near: near, narrow: narrow})
 		}
 		return nil
 	case "abbr":
@@ -263,11 +279,11 @@ func (p *parser) parseLine(line string) error {
 			if !abbrRE.MatchString(alt) {
 				return fmt.Errorf("abbr: %q is not one abbreviation (letters, digits, hyphens)", alt)
 			}
-			p.addRule(textRule{block: p.cur, kind: ruleAbbr, abbr: alt, always: always, near: near})
+			p.addRule(textRule{block: p.cur, kind: ruleAbbr, abbr: alt, always: always, near: near, narrow: narrow})
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown keyword %q (want condition, mechanism, evidence, species, mesh, term, model, ref, abbr, not, pt or title)", key)
+	return fmt.Errorf("unknown keyword %q (want condition, mechanism, evidence, species, mesh, term, model, ref, abbr, not, pt, title or narrow)", key)
 }
 
 func kindName(k kind) string {
@@ -342,8 +358,8 @@ func prefixKey(s string) string { return s[:min(len(s), 2)] }
 // meshRule parses "D003424 Crohn Disease", "Celiac Disease",
 // "Intestines / microbiology", "*Proton Pump Inhibitors" (major topic only)
 // or several of these joined by " + ".
-func (p *parser) meshRule(rest string) error {
-	rule := meshRule{block: p.cur}
+func (p *parser) meshRule(rest string, narrow bool) error {
+	rule := meshRule{block: p.cur, narrow: narrow}
 	for part := range strings.SplitSeq(rest, " + ") {
 		part = strings.TrimSpace(part)
 		var ref meshRef
@@ -453,7 +469,23 @@ func (t *Taxonomy) terms(ids []int) []Term {
 // stored records are then retagged like after a table edit.
 const rulesRevision = "rules-4"
 
-// Version is a short hash of the table's bytes and of rulesRevision: ingest
+// Version is a short hash of the table's rules and of rulesRevision: ingest
 // stores it with each record's tags, and a different version means a retag
-// is due.
+// is due. Only what can change a tag is hashed (versionLine): a table that
+// differs in comments, spacing or narrow marks has the same Version, so
+// editing the docs or what a search maps to does not ask for a retag.
 func (t *Taxonomy) Version() string { return t.version }
+
+// versionLine is what a table line contributes to Version: its words
+// without the comment, and without a leading "narrow", which tags nothing
+// (the line tags as without it). Empty for a line of no rule.
+func versionLine(line string) string {
+	if i := strings.IndexByte(line, '#'); i >= 0 {
+		line = line[:i]
+	}
+	f := strings.Fields(line)
+	if len(f) > 1 && f[0] == "narrow" {
+		f = f[1:]
+	}
+	return strings.Join(f, " ")
+}
