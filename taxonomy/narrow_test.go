@@ -69,7 +69,6 @@ func TestNarrow_NotANameOfTheTag(t *testing.T) {
 	for _, w := range []struct{ slug, text string }{
 		{"ibd", "Crohn Disease"}, {"ibd", "Colitis, Ulcerative"}, {"ibd", "Ulcerative Colitis"},
 		{"ibd", "crohn"}, {"ibd", "crohns"}, {"ibd", "ulcerative colitis"}, {"ibd", "regional enteritis"},
-		{"ibd", "CD"}, {"ibd", "UC"},
 		{"lupus", "Lupus Nephritis"}, {"lupus", "lupus nephritis"}, {"lupus", "Systemic Lupus Erythematosus"}, {"lupus", "SLE"},
 		{"type-1-diabetes", "childhood diabetes"}, {"type-1-diabetes", "diabetic children"}, {"type-1-diabetes", "children with diabetes"},
 		{"psoriasis", "psoriatic"}, {"psoriasis", "Arthritis, Psoriatic"}, {"psoriasis", "PsA"},
