@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"villi/internal/corpus"
-	"villi/internal/fixture"
 	"villi/learn"
 	"villi/pubmed"
 	"villi/store"
@@ -26,19 +25,7 @@ func TestImport_Kill9ComparesEachIndexedRecordOnce(t *testing.T) {
 		t.Skip("kills subprocesses; skipped in -short")
 	}
 	const n = 1000
-	var src corpus.Source
-	f, err := os.Open(fixture.Path(t, bigFixture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := src.Load(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	var buf bytes.Buffer
-	if err := src.Write(&buf, corpus.Options{N: n, Seed: 11}); err != nil {
-		t.Fatal(err)
-	}
+	buf := resampled(t, corpus.Options{N: n, Seed: 11})
 	file := filepath.Join(t.TempDir(), "corpus.xml")
 	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)

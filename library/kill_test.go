@@ -61,19 +61,7 @@ func TestImport_Kill9LosesNothingAcknowledged(t *testing.T) {
 		t.Skip("kills subprocesses; skipped in -short")
 	}
 	const n = 2000
-	var src corpus.Source
-	f, err := os.Open(fixture.Path(t, bigFixture))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := src.Load(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	var buf bytes.Buffer
-	if err := src.Write(&buf, corpus.Options{N: n, Seed: 7, ShuffleAbstracts: 0.3}); err != nil {
-		t.Fatal(err)
-	}
+	buf := resampled(t, corpus.Options{N: n, Seed: 7, ShuffleAbstracts: 0.3})
 	file := filepath.Join(t.TempDir(), "corpus.xml")
 	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
@@ -167,4 +155,24 @@ func importAndKill(t *testing.T, dir, file string, wait time.Duration) (string, 
 		<-exited
 		return out.String(), true
 	}
+}
+
+// resampled is the big fixture resampled into a corpus (corpus.Source.Write)
+// with opts: the input the kill tests import.
+func resampled(t *testing.T, opts corpus.Options) *bytes.Buffer {
+	t.Helper()
+	var src corpus.Source
+	f, err := os.Open(fixture.Path(t, bigFixture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := src.Load(f); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := src.Write(&buf, opts); err != nil {
+		t.Fatal(err)
+	}
+	return &buf
 }
