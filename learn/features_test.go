@@ -81,7 +81,7 @@ func TestFeaturesWith_OneScan(t *testing.T) {
 		u := *a
 		u.MeSH = nil
 		want, _ := features(tax, &u)
-		tags, textEv := tax.TagWithTextEvidence(&u)
+		tags, _, textEv := tax.TagWithReasons(&u)
 		tags.Evidence = textEv
 		got, _ := featuresWith(tax, &u, &tags)
 		if !slices.Equal(got, want) {

@@ -2,24 +2,6 @@ package taxonomy
 
 import "villi/pubmed"
 
-// TagWithTextEvidence is Tag, and also the evidence level the rules give a
-// from its text alone, as if it had no publication types — the verdict the
-// learned tagger takes as a feature — from one scan of the text. A record
-// with MeSH headings is tagged twice over (its text-only verdicts differ in
-// more than the evidence level); its second result is Tag's with MeSH and
-// publication types hidden.
-func (t *Taxonomy) TagWithTextEvidence(a *pubmed.Article) (Tags, string) {
-	s := t.getScanner()
-	defer t.putScanner(s)
-	tags := t.tag(s, a)
-	hidden := *a
-	hidden.MeSH, hidden.PublicationTypes = nil, nil
-	if len(a.MeSH) > 0 {
-		return tags, t.tag(s, &hidden).Evidence
-	}
-	return tags, t.textEvidence(s, a, tags)
-}
-
 // textEvidence is the evidence level of a, a record without MeSH whose text
 // s has just scanned and tagged as tags, with its publication types hidden:
 // where one decided the level, the scan's counts decide it again.

@@ -46,7 +46,7 @@ var fieldNames = [numFields]string{fieldTitle: "title", fieldAbstract: "abstract
 // Reason for each condition, mechanism and evidence level but "other" that
 // it gives, in that order: the words that decided it, or the publication
 // type; and the evidence level the text alone gives (publication types
-// hidden: see TagWithTextEvidence), which the learned tagger's features
+// hidden, decided again from the same scan), which the learned tagger's features
 // take. On an indexed record NLM's headings decide: no reasons, no level.
 //
 // The words are found after the tags are decided, among the matches the
